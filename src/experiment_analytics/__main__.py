@@ -1,0 +1,5 @@
+import sys
+
+from experiment_analytics.cli import main
+
+sys.exit(main())

