@@ -1,0 +1,32 @@
+{#
+    Offline vs Online · Model Versions: every policy version, newest first, with its offline
+    evaluation (predicted acceptance rate = the offline score, and alignment) next to what it
+    achieved online (acceptance rate over its generations) and the offline - online delta.
+    Online columns are empty for versions that never served traffic.
+#}
+with
+
+policy_version_evaluations as (
+
+    select * from {{ ref('policy_version_evaluations') }}
+
+),
+
+model_versions as (
+
+    select
+        policy_version,
+        model_name,
+        status,
+        offline_predicted_acceptance_rate,
+        offline_alignment_score,
+        online_acceptance_rate,
+        online_generation_count,
+        offline_online_delta,
+        version_order
+    from policy_version_evaluations
+
+)
+
+select * from model_versions
+order by version_order desc
