@@ -11,24 +11,26 @@ experiments as (
 
 ),
 
-experiments_ranked as (
+experiments_table as (
 
     select
         experiment_name,
         status,
-        started_date,
         variant_count,
         assigned_unit_count,
         generation_count,
-        case status
-            when 'active' then 1
-            when 'paused' then 2
-            when 'draft' then 3
-            else 4
-        end as status_rank
+        started_date
     from experiments
 
 )
 
-select * from experiments_ranked
-order by status_rank asc, started_date desc nulls last, experiment_name asc
+select * from experiments_table
+order by
+    case status
+        when 'active' then 1
+        when 'paused' then 2
+        when 'draft' then 3
+        else 4
+    end asc,
+    started_date desc nulls last,
+    experiment_name asc
