@@ -1,0 +1,264 @@
+"""Validate the whole configuration before anything is written to Metabase.
+
+Checks the specs against the dbt project (models, analyses, exposures) and the warehouse: every
+card query runs (Metabase's optional clauses removed, wrapped to return no rows) and returns
+exactly the columns its visualization uses. Every problem names its file, dashboard and card;
+all problems are reported together in one SpecError.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+import psycopg2
+
+from experiment_analytics.metabase.errors import SpecError
+from experiment_analytics.metabase.project import ProjectInfo
+from experiment_analytics.metabase.spec import (
+    GRID_COLUMNS,
+    DashboardSpec,
+    FieldRef,
+    PublisherConfig,
+    parse_dashboard,
+)
+from experiment_analytics.warehouse.connection import ConnectionSettings, connect
+
+_logger = logging.getLogger(__name__)
+
+TAG_PATTERN = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+OPTIONAL_CLAUSE = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
+# Visualization settings whose values name result columns.
+_COLUMN_SETTINGS = (
+    "graph.dimensions",
+    "graph.metrics",
+    "scalar.field",
+    "pie.dimension",
+    "pie.metric",
+    "scatter.bubble",
+    "table.columns",
+)
+STATEMENT_TIMEOUT_MS = 30_000
+
+
+@dataclass(frozen=True)
+class Specs:
+    """Everything the publisher publishes, parsed and validated."""
+
+    config: PublisherConfig
+    dashboards: tuple[DashboardSpec, ...]
+    project: ProjectInfo
+
+
+def template_tags(sql: str) -> list[str]:
+    return list(dict.fromkeys(TAG_PATTERN.findall(sql)))
+
+
+def executable_sql(sql: str) -> str:
+    """The SQL with Metabase's optional clauses removed; raises ValueError on a bare tag."""
+    stripped = OPTIONAL_CLAUSE.sub(" ", sql)
+    bare = template_tags(stripped)
+    if bare:
+        raise ValueError(
+            f"template tag(s) {', '.join(bare)} outside an optional clause [[ ... ]]: "
+            "write [[and {{ metabase_filter('<tag>') }}]]"
+        )
+    return stripped
+
+
+class _Warehouse:
+    def __init__(self, settings: ConnectionSettings):
+        self.conn = connect(settings)
+        with self.conn.cursor() as cur:
+            cur.execute(f"set statement_timeout = {STATEMENT_TIMEOUT_MS}")
+        self._columns: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def columns(self, schema: str, table: str) -> tuple[str, ...]:
+        if (schema, table) not in self._columns:
+            with self.conn.cursor() as cur:
+                cur.execute(
+                    "select column_name from information_schema.columns"
+                    " where table_schema = %s and table_name = %s order by ordinal_position",
+                    (schema, table),
+                )
+                self._columns[(schema, table)] = tuple(row[0] for row in cur.fetchall())
+        return self._columns[(schema, table)]
+
+    def result_columns(self, sql: str) -> list[str]:
+        with self.conn.cursor() as cur:
+            cur.execute(f"select * from (\n{sql}\n) as publisher_validation limit 0")
+            return [column.name for column in cur.description]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def load_specs(
+    config: PublisherConfig, project: ProjectInfo, settings: ConnectionSettings
+) -> Specs:
+    """Parse every dashboard spec the exposures name and validate everything; raise SpecError."""
+    problems: list[str] = []
+    dashboards: list[DashboardSpec] = []
+    for exposure in sorted(project.dashboards.values(), key=lambda e: e.name):
+        where = f"{exposure.original_file_path} (exposure {exposure.name})"
+        if exposure.spec_path is None:
+            problems.append(f"{where}: meta.metabase.spec does not name a dashboard spec file")
+            continue
+        try:
+            spec = parse_dashboard(exposure.spec_path)
+        except SpecError as exc:
+            problems.extend(exc.problems)
+            continue
+        if spec.dashboard != exposure.name:
+            problems.append(
+                f"{spec.path} (dashboard {spec.dashboard}): 'dashboard' must be the exposure "
+                f"name {exposure.name!r}"
+            )
+        dashboards.append(spec)
+    warehouse = _Warehouse(settings)
+    try:
+        for spec in dashboards:
+            problems.extend(_check_dashboard(spec, config, project, warehouse))
+        problems.extend(_check_publisher(config, project, warehouse))
+    finally:
+        warehouse.close()
+    if problems:
+        raise SpecError(problems)
+    return Specs(config, tuple(dashboards), project)
+
+
+def _check_field(ref: FieldRef, project: ProjectInfo, warehouse: _Warehouse) -> str | None:
+    model = project.models.get(ref.model)
+    if model is None:
+        return f"unknown model {ref.model!r}"
+    columns = warehouse.columns(model.schema, model.alias)
+    if not columns:
+        return f"model {ref.model!r} is not built in the warehouse ({model.schema}.{model.alias})"
+    if ref.column not in columns:
+        return f"unknown column {ref.column!r} of model {ref.model!r}"
+    return None
+
+
+def _check_query(
+    where: str, query: str, project: ProjectInfo, warehouse: _Warehouse
+) -> tuple[list[str], list[str] | None, str | None]:
+    """Run one analysis; return (problems, result columns, compiled sql)."""
+    analysis = project.analyses.get(query)
+    if analysis is None:
+        return (
+            [f"{where}: unknown query {query!r} (no analysis of that name under analyses/)"],
+            None,
+            None,
+        )
+    try:
+        sql = executable_sql(analysis.compiled_sql)
+    except ValueError as exc:
+        return [f"{where}: query {query!r} ({analysis.path}): {exc}"], None, analysis.compiled_sql
+    try:
+        columns = warehouse.result_columns(sql)
+    except psycopg2.Error as exc:
+        message = str(exc).strip().splitlines()[0]
+        return (
+            [f"{where}: query {query!r} ({analysis.path}) fails: {message}"],
+            None,
+            analysis.compiled_sql,
+        )
+    return [], columns, analysis.compiled_sql
+
+
+def _check_dashboard(
+    spec: DashboardSpec, config: PublisherConfig, project: ProjectInfo, warehouse: _Warehouse
+) -> list[str]:
+    base = f"{spec.path} (dashboard {spec.dashboard})"
+    problems: list[str] = []
+    if spec.collection not in config.collections:
+        problems.append(f"{base}: unknown collection {spec.collection!r}")
+    filter_ids = [item.id for item in spec.filters]
+    for duplicate in sorted({f for f in filter_ids if filter_ids.count(f) > 1}):
+        problems.append(f"{base}: filter id {duplicate!r} is used more than once")
+    for item in spec.filters:
+        if item.field is not None:
+            message = _check_field(item.field, project, warehouse)
+            if message:
+                problems.append(f"{base}, filter {item.id}: {message}")
+    keys = [card.key for card in spec.cards]
+    for duplicate in sorted({k for k in keys if keys.count(k) > 1}):
+        problems.append(f"{base}: card key {duplicate!r} is used more than once")
+    for index, card in enumerate(spec.cards):
+        where = f"{base}, card {card.key}"
+        pos = card.position
+        if pos.row < 0 or pos.col < 0 or pos.size_x < 1 or pos.size_y < 1:
+            problems.append(f"{where}: position needs row, col >= 0 and size_x, size_y >= 1")
+        elif pos.col + pos.size_x > GRID_COLUMNS:
+            problems.append(
+                f"{where}: col {pos.col} + size_x {pos.size_x} exceeds the "
+                f"{GRID_COLUMNS}-column grid"
+            )
+        for other in spec.cards[index + 1 :]:
+            if pos.overlaps(other.position):
+                problems.append(f"{where}: overlaps card {other.key}")
+        query_problems, columns, sql = _check_query(where, card.query, project, warehouse)
+        problems.extend(query_problems)
+        if columns is not None:
+            missing = [c for c in card.columns if c not in columns]
+            extra = [c for c in columns if c not in card.columns]
+            if missing or extra:
+                problems.append(
+                    f"{where}: query {card.query!r} returns {columns}, but the visualization uses "
+                    f"{list(card.columns)}"
+                    + (f" (missing: {missing})" if missing else "")
+                    + (f" (not used: {extra})" if extra else "")
+                )
+        for setting in _COLUMN_SETTINGS:
+            value = card.visualization_settings.get(setting)
+            named = value if isinstance(value, list) else [value] if value else []
+            unknown = [c for c in named if isinstance(c, str) and c not in card.columns]
+            if unknown:
+                problems.append(
+                    f"{where}: visualization setting {setting} names {unknown}, "
+                    "which are not in 'columns'"
+                )
+        tags = template_tags(sql or "")
+        analysis = project.analyses.get(card.query)
+        mapped_tags = {mapping.tag for mapping in card.filters.values()}
+        for filter_id, mapping in card.filters.items():
+            if spec.filter(filter_id) is None:
+                problems.append(f"{where}: filter {filter_id!r} is not a filter of the dashboard")
+            if sql is not None and mapping.tag not in tags:
+                problems.append(
+                    f"{where}: filter {filter_id!r} is mapped to tag {mapping.tag!r}, but the "
+                    f"card's query {card.query!r} lacks it (add [[and "
+                    f"{{{{ metabase_filter('{mapping.tag}') }}}}]])"
+                )
+            message = _check_field(mapping.field, project, warehouse)
+            if message:
+                problems.append(f"{where}, filter {filter_id}: {message}")
+            elif analysis is not None and mapping.field.model not in analysis.models:
+                problems.append(
+                    f"{where}, filter {filter_id}: the query does not ref() model "
+                    f"{mapping.field.model!r}"
+                )
+        for tag in tags:
+            if tag not in mapped_tags:
+                problems.append(f"{where}: the query's tag {tag!r} is not mapped by any filter")
+    return problems
+
+
+def _check_publisher(
+    config: PublisherConfig, project: ProjectInfo, warehouse: _Warehouse
+) -> list[str]:
+    problems: list[str] = []
+    for owner in [*config.metabase_models, *config.alerts]:
+        where = f"{config.path} ({owner.key})"
+        query_problems, _, sql = _check_query(where, owner.query, project, warehouse)
+        problems.extend(query_problems)
+        if sql and template_tags(sql):
+            problems.append(f"{where}: query {owner.query!r} must not use template tags")
+    for subscription in config.subscriptions:
+        if subscription.dashboard not in project.dashboards:
+            problems.append(
+                f"{config.path} (subscription {subscription.key}): unknown dashboard "
+                f"{subscription.dashboard!r} (not a dbt exposure of type dashboard)"
+            )
+    return problems
