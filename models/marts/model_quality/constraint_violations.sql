@@ -1,0 +1,81 @@
+{#
+    One row per generation that violated a constraint (constraint_respect_score < 1).
+    Incremental at day grain like the other marts over generations.
+#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='generated_date',
+        on_schema_change='fail',
+    )
+}}
+
+with
+
+generations as (
+
+    select * from {{ ref('generations') }}
+
+),
+
+variants as (
+
+    select * from {{ ref('stg_exp__variants') }}
+
+),
+
+experiments as (
+
+    select * from {{ ref('stg_exp__experiments') }}
+
+),
+
+policy_versions as (
+
+    select * from {{ ref('stg_exp__policy_versions') }}
+
+),
+
+violating_generations as (
+
+    select * from generations
+
+    where
+        is_constraint_violation
+        {% if is_incremental() %}
+            and generated_date in (
+                select distinct recent_generations.generated_date
+                from generations as recent_generations
+                where recent_generations.last_received_at > {{ late_event_cutoff('last_received_at') }}
+            )
+        {% endif %}
+
+),
+
+violations_named as (
+
+    select
+        violating_generations.request_id,
+        violating_generations.experiment_id,
+        experiments.experiment_name,
+        violating_generations.variant_id,
+        variants.variant_name,
+        violating_generations.policy_version_id,
+        policy_versions.policy_version,
+        violating_generations.constraint_respect_score,
+        violating_generations.generated_date,
+        violating_generations.generated_at,
+        violating_generations.last_received_at
+
+    from violating_generations
+    left join experiments
+        on violating_generations.experiment_id = experiments.experiment_id
+    left join variants
+        on violating_generations.variant_id = variants.variant_id
+    left join policy_versions
+        on violating_generations.policy_version_id = policy_versions.policy_version_id
+
+)
+
+select * from violations_named

@@ -1,0 +1,85 @@
+{#
+    The edit-count distribution: per experiment x variant x UTC day x edit count, how many
+    generations had that many edits (0 for generations that were not edited). Incremental like
+    variant_daily_metrics.
+#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='metric_date',
+        on_schema_change='fail',
+    )
+}}
+
+with
+
+generations as (
+
+    select * from {{ ref('generations') }}
+
+),
+
+variants as (
+
+    select * from {{ ref('stg_exp__variants') }}
+
+),
+
+experiments as (
+
+    select * from {{ ref('stg_exp__experiments') }}
+
+),
+
+generations_to_aggregate as (
+
+    select * from generations
+
+    {% if is_incremental() %}
+        where generated_date in (
+            select distinct recent_generations.generated_date
+            from generations as recent_generations
+            where recent_generations.last_received_at > {{ late_event_cutoff('last_received_at') }}
+        )
+    {% endif %}
+
+),
+
+generations_counted_by_edit_count as (
+
+    select
+        experiment_id,
+        variant_id,
+        generated_date as metric_date,
+        edit_count,
+        count(*) as generation_count,
+        max(last_received_at) as last_received_at
+
+    from generations_to_aggregate
+
+    group by 1, 2, 3, 4
+
+),
+
+edit_counts_named as (
+
+    select
+        generations_counted_by_edit_count.experiment_id,
+        experiments.experiment_name,
+        generations_counted_by_edit_count.variant_id,
+        variants.variant_name,
+        generations_counted_by_edit_count.metric_date,
+        generations_counted_by_edit_count.edit_count,
+        generations_counted_by_edit_count.generation_count,
+        generations_counted_by_edit_count.last_received_at
+
+    from generations_counted_by_edit_count
+    left join variants
+        on generations_counted_by_edit_count.variant_id = variants.variant_id
+    left join experiments
+        on generations_counted_by_edit_count.experiment_id = experiments.experiment_id
+
+)
+
+select * from edit_counts_named

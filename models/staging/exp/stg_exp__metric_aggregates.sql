@@ -1,0 +1,27 @@
+with
+
+source as (
+
+    select * from {{ source('exp', 'metric_aggregates') }}
+
+),
+
+renamed as (
+
+    select
+        experiment_id,
+        variant_id,
+        bucket_type,
+        metric_name,
+        mean as metric_mean,
+        count as metric_count,
+        variance as metric_variance,
+        (bucket_start at time zone 'UTC')::date as bucket_start_date,
+        bucket_start as bucket_started_at,
+        computed_at
+
+    from source
+
+)
+
+select * from renamed

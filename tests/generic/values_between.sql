@@ -1,0 +1,23 @@
+{#
+    Fails on every row whose column lies outside [min_value, max_value]. Either bound may be
+    omitted; nulls pass (pair with not_null where a value is required).
+#}
+{% test values_between(model, column_name, min_value=none, max_value=none) %}
+
+select {{ column_name }} as out_of_range_value
+
+from {{ model }}
+
+where
+    {{ column_name }} is not null
+    and (
+        false
+        {% if min_value is not none %}
+            or {{ column_name }} < {{ min_value }}
+        {% endif %}
+        {% if max_value is not none %}
+            or {{ column_name }} > {{ max_value }}
+        {% endif %}
+    )
+
+{% endtest %}

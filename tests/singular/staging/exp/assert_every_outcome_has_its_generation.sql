@@ -1,0 +1,40 @@
+-- Assertion: every outcome event (accepted, edited, rejected) belongs to a request that has a
+-- generation event in the same experiment, variant and unit. Returns the orphan outcomes.
+with
+
+events as (
+
+    select * from {{ ref('stg_exp__events') }}
+
+),
+
+generation_events as (
+
+    select * from events
+
+    where event_type = 'generation'
+
+),
+
+outcome_events as (
+
+    select * from events
+
+    where event_type <> 'generation'
+
+)
+
+select
+    outcome_events.event_id,
+    outcome_events.request_id,
+    outcome_events.event_type
+
+from outcome_events
+left join generation_events
+    on
+        outcome_events.request_id = generation_events.request_id
+        and outcome_events.experiment_id = generation_events.experiment_id
+        and outcome_events.variant_id = generation_events.variant_id
+        and outcome_events.unit_id = generation_events.unit_id
+
+where generation_events.event_id is null
