@@ -363,7 +363,12 @@ def _parse_card(top: _Reader, index: int, item: Any) -> CardSpec | None:
         "position",
         "filters",
     }
-    sub = top.child(f"card #{index + 1}", item, allowed)
+    label = (
+        f"card {item['key']}"
+        if isinstance(item, dict) and item.get("key")
+        else f"card #{index + 1}"
+    )
+    sub = top.child(label, item, allowed)
     if sub is None:
         return None
     key = sub.get("key", str, check=_is_key)
