@@ -1,0 +1,408 @@
+"""The set-based SQL that draws assignments, events and metric aggregates inside PostgreSQL.
+
+Randomness: every draw is `hashint8extended(key, seed_base + stream)` mapped to [0, 1), where
+the key is a generation's global index (or a user's number) and the stream names the draw. The
+value of a row is therefore a pure function of (seed, row, stream): no `random()`, no state, no
+dependence on plan shape, parallel workers or the order chunks run in.
+"""
+
+from __future__ import annotations
+
+from experiment_analytics.demo_data.plan import Plan, Slice
+from experiment_analytics.demo_data.scenario import (
+    EXPERIMENTS,
+    IGNORED_SHARE,
+    LATENCY_RETRY_FACTOR,
+    LATENCY_RETRY_SHARE,
+    LATENCY_SIGMA,
+    LATENCY_USER_SIGMA,
+    USER_OFFSET_HALF_WIDTH,
+    VARIANT_TRUTHS,
+)
+
+# Seeds are spread this far apart so the streams of two seeds never overlap.
+SEED_STRIDE = 1024
+LATE_GENERATION_SHARE = 0.015
+LATE_OUTCOME_SHARE = 0.01
+# A late event arrives up to this many hours after it happened; appending re-draws this far back.
+MAX_LATE_HOURS = 36
+
+
+def uniform(key: str, stream: int | str) -> str:
+    """SQL for a uniform draw in [0, 1) from 53 bits of a seeded hash of `key`."""
+    return (
+        f"(((hashint8extended(({key})::bigint, %(seed_base)s + {stream}) >> 11)"
+        " & 9007199254740991)::float8 / 9007199254740992.0)"
+    )
+
+
+def normal(key: str, stream_a: int, stream_b: int, *, sine: bool = False) -> str:
+    """SQL for a standard normal draw (Box-Muller); cos and sin of one pair are independent."""
+    trig = "sin" if sine else "cos"
+    return (
+        f"(sqrt(-2.0 * ln(1.0 - {uniform(key, stream_a)}))"
+        f" * {trig}(2.0 * pi() * {uniform(key, stream_b)}))"
+    )
+
+
+def _variant_rows() -> str:
+    rows = []
+    for experiment in EXPERIMENTS:
+        low = 0.0
+        for position, variant in enumerate(experiment.variants):
+            share = (
+                variant.allocation
+                if variant.effective_allocation is None
+                else variant.effective_allocation
+            )
+            high = 2.0 if position == len(experiment.variants) - 1 else low + share
+            truth = VARIANT_TRUTHS[variant.id]
+            policy = variant.policy
+            rows.append(
+                f"({experiment.id}, {variant.id}, {low!r}::float8, {high!r}::float8,"
+                f" {policy.id}, {truth.acceptance_rate!r}::float8, {policy.edit_share!r}::float8,"
+                f" {policy.extra_edit_scale!r}::float8, {truth.latency_median_ms!r}::float8,"
+                f" {policy.constraint_violation_rate!r}::float8, {policy.alignment_mean!r}::float8,"
+                f" {policy.diversity_mean!r}::float8,"
+                f" {policy.model.completion_tokens_median * policy.completion_tokens_factor!r}"
+                "::float8)"
+            )
+            low = high
+    return ",\n            ".join(rows)
+
+
+VARIANTS_CTE = f"""
+    variants as (
+        select *
+        from (values
+            {_variant_rows()}
+        ) as v (
+            experiment_id, variant_id, allocation_from, allocation_to, policy_version_id,
+            acceptance_rate, edit_share, extra_edit_scale, latency_median_ms, violation_rate,
+            alignment_mean, diversity_mean, completion_tokens_median
+        )
+    )"""
+
+UNIT_ID = "'user-' || lpad(({user})::text, 7, '0')"
+USER_NUMBER = "mod({offset} + {unit} - 1, %(user_pool)s) + 1"
+
+
+def assignments_sql() -> str:
+    user = USER_NUMBER.format(offset="e.user_offset", unit="k.unit_index")
+    return f"""
+insert into exp.assignments (experiment_id, variant_id, unit_id, assigned_at)
+with
+    experiment_units as (
+        select *
+        from unnest(
+            %(experiment_ids)s::integer[], %(started_ats)s::timestamptz[],
+            %(ramp_seconds)s::float8[], %(unit_counts)s::integer[], %(user_offsets)s::integer[]
+        ) as e (experiment_id, started_at, ramp_seconds, unit_count, user_offset)
+    ),
+    {VARIANTS_CTE.strip()},
+    units as (
+        select
+            e.experiment_id,
+            {UNIT_ID.format(user=user)} as unit_id,
+            {uniform("k.unit_index", "100 + e.experiment_id")} as variant_draw,
+            date_trunc(
+                'second',
+                e.started_at
+                + e.ramp_seconds * (k.unit_index - 1) / e.unit_count * interval '1 second'
+            ) as assigned_at
+        from experiment_units as e
+        cross join lateral generate_series(1, e.unit_count) as k (unit_index)
+    )
+select
+    units.experiment_id,
+    variants.variant_id,
+    units.unit_id,
+    units.assigned_at
+from units
+inner join variants
+    on units.experiment_id = variants.experiment_id
+    and units.variant_draw >= variants.allocation_from
+    and units.variant_draw < variants.allocation_to
+"""
+
+
+def events_sql() -> str:
+    gi = "g.generation_index"
+    user = "g.user_number"
+    return f"""
+insert into exp.events (
+    id, event_type, experiment_id, variant_id, unit_id, request_id, occurred_at, received_at,
+    policy_version_id, latency_ms, prompt_tokens, completion_tokens, constraint_respect_score,
+    alignment_score, diversity_score, edit_count
+)
+with
+    slices as (
+        select *
+        from unnest(
+            %(experiment_ids)s::integer[], %(window_starts)s::timestamptz[],
+            %(window_seconds)s::float8[], %(first_generations)s::bigint[],
+            %(generation_counts)s::integer[], %(started_ats)s::timestamptz[],
+            %(ramp_seconds)s::float8[], %(unit_counts)s::integer[], %(user_offsets)s::integer[]
+        ) as s (
+            experiment_id, window_start, window_seconds, first_generation, generation_count,
+            started_at, ramp_seconds, unit_count, user_offset
+        )
+    ),
+    {VARIANTS_CTE.strip()},
+    generations_timed as (
+        select
+            s.experiment_id,
+            s.started_at,
+            s.ramp_seconds,
+            s.unit_count,
+            s.user_offset,
+            s.first_generation + n.offset_in_slice as generation_index,
+            s.window_start
+            + s.window_seconds * {uniform("s.first_generation + n.offset_in_slice", 1)}
+            * interval '1 second' as occurred_at
+        from slices as s
+        cross join lateral generate_series(0, s.generation_count - 1) as n (offset_in_slice)
+    ),
+    generations_of_units as (
+        -- Only users already enrolled can generate: enrollment is linear over the ramp, so the
+        -- enrolled users at time t are units 1..unit_count * (t - start) / ramp.
+        select
+            t.experiment_id,
+            t.generation_index,
+            t.occurred_at,
+            t.unit_index,
+            {USER_NUMBER.format(offset="t.user_offset", unit="t.unit_index")} as user_number,
+            {uniform("t.unit_index", "100 + t.experiment_id")} as variant_draw
+        from (
+            select
+                timed.*,
+                least(
+                    timed.unit_count,
+                    1 + floor(
+                        {uniform("timed.generation_index", 2)} * timed.unit_count * least(
+                            1.0,
+                            extract(epoch from timed.occurred_at - timed.started_at)
+                            / timed.ramp_seconds
+                        )
+                    )::integer
+                ) as unit_index
+            from generations_timed as timed
+        ) as t
+    ),
+    generations_drawn as (
+        select
+            g.generation_index,
+            g.experiment_id,
+            v.variant_id,
+            v.policy_version_id,
+            {UNIT_ID.format(user=user)} as unit_id,
+            md5(%(seed)s::text || ':' || {gi}::text)::uuid as request_id,
+            g.occurred_at,
+            g.occurred_at + (
+                0.05 - 0.4 * ln(1.0 - {uniform(gi, 17)})
+                + case when {uniform(gi, 18)} < {LATE_GENERATION_SHARE}
+                    then 3600.0 * (1.0 + {MAX_LATE_HOURS - 1}.0 * {uniform(gi, 19)} ^ 2)
+                    else 0.0 end
+            ) * interval '1 second' as received_at,
+            round(10.0 * v.latency_median_ms * exp(
+                {LATENCY_USER_SIGMA} * {normal(user, 31, 32)}
+                + {LATENCY_SIGMA} * {normal(gi, 7, 8)}
+            ) * case when {uniform(gi, 9)} < {LATENCY_RETRY_SHARE}
+                then {LATENCY_RETRY_FACTOR} else 1.0 end) / 10.0 as latency_ms,
+            greatest(8, round(450.0 * exp(0.7 * {normal(gi, 7, 8, sine=True)})))::integer
+                as prompt_tokens,
+            greatest(1, round(v.completion_tokens_median * exp(0.5 * {normal(gi, 12, 13)})))
+                ::integer as completion_tokens,
+            case when {uniform(gi, 14)} < v.violation_rate
+                then round(300.0 + 650.0 * {uniform(gi, 15)}) / 1000.0
+                else 1.0 end as constraint_respect_score,
+            round(10000.0 * least(1.0, greatest(0.0,
+                v.alignment_mean + 0.08 * {normal(gi, 10, 11)}))) / 10000.0 as alignment_score,
+            round(10000.0 * least(1.0, greatest(0.0,
+                v.diversity_mean + 0.12 * {normal(gi, 10, 11, sine=True)}))) / 10000.0
+                as diversity_score,
+            case
+                when {uniform(gi, 3)} < v.acceptance_rate
+                    + {USER_OFFSET_HALF_WIDTH} * (2.0 * {uniform(user, 30)} - 1.0)
+                    then case when {uniform(gi, 4)} < v.edit_share then 'edited' else 'accepted' end
+                when {uniform(gi, 6)} < {IGNORED_SHARE} then null
+                else 'rejected'
+            end as outcome_type,
+            1 + floor(-v.extra_edit_scale * ln(1.0 - {uniform(gi, 5)}))::integer as edits,
+            least(3600.0, 2.0 - 20.0 * ln(1.0 - {uniform(gi, 16)})) as outcome_delay_seconds,
+            0.05 - 0.4 * ln(1.0 - {uniform(gi, 20)})
+            + case when {uniform(gi, 21)} < {LATE_OUTCOME_SHARE}
+                then 3600.0 * (1.0 + 23.0 * {uniform(gi, 22)} ^ 2)
+                else 0.0 end as outcome_receive_seconds
+        from generations_of_units as g
+        inner join variants as v
+            on g.experiment_id = v.experiment_id
+            and g.variant_draw >= v.allocation_from
+            and g.variant_draw < v.allocation_to
+    ),
+    generations_with_outcome_times as (
+        select
+            d.*,
+            d.occurred_at + d.outcome_delay_seconds * interval '1 second' as outcome_at
+        from generations_drawn as d
+    ),
+    events as (
+        select e.*
+        from generations_with_outcome_times as g
+        cross join lateral (values
+            (
+                2 * g.generation_index - 1, 'generation', g.experiment_id, g.variant_id,
+                g.unit_id, g.request_id, g.occurred_at, g.received_at, g.policy_version_id,
+                g.latency_ms, g.prompt_tokens, g.completion_tokens, g.constraint_respect_score,
+                g.alignment_score, g.diversity_score, null::integer
+            ),
+            (
+                -- An outcome is stored no earlier than its generation.
+                2 * g.generation_index, g.outcome_type, g.experiment_id, g.variant_id,
+                g.unit_id, g.request_id, g.outcome_at,
+                greatest(
+                    g.outcome_at + g.outcome_receive_seconds * interval '1 second', g.received_at
+                ),
+                null, null, null, null, null, null, null,
+                case when g.outcome_type = 'edited' then g.edits end
+            )
+        ) as e (
+            id, event_type, experiment_id, variant_id, unit_id, request_id, occurred_at,
+            received_at, policy_version_id, latency_ms, prompt_tokens, completion_tokens,
+            constraint_respect_score, alignment_score, diversity_score, edit_count
+        )
+    )
+select *
+from events
+where
+    event_type is not null
+    and received_at > %(received_after)s
+    and received_at <= %(received_until)s
+"""
+
+
+def slice_params(plan: Plan, slices: list[Slice]) -> dict[str, list]:
+    windows = [plan.windows[s.experiment_id] for s in slices]
+    return {
+        "experiment_ids": [s.experiment_id for s in slices],
+        "window_starts": [s.window_start for s in slices],
+        "window_seconds": [(s.window_end - s.window_start).total_seconds() for s in slices],
+        "first_generations": [s.first_generation for s in slices],
+        "generation_counts": [s.generation_count for s in slices],
+        "started_ats": [w.started_at for w in windows],
+        "ramp_seconds": [w.ramp_seconds for w in windows],
+        "unit_counts": [w.unit_count for w in windows],
+        "user_offsets": [w.user_offset for w in windows],
+    }
+
+
+def unit_params(plan: Plan) -> dict[str, list]:
+    windows = list(plan.windows.values())
+    return {
+        "experiment_ids": [w.experiment_id for w in windows],
+        "started_ats": [w.started_at for w in windows],
+        "ramp_seconds": [w.ramp_seconds for w in windows],
+        "unit_counts": [w.unit_count for w in windows],
+        "user_offsets": [w.user_offset for w in windows],
+    }
+
+
+METRIC_AGGREGATES_SQL = """
+insert into exp.metric_aggregates (
+    bucket_start, bucket_type, experiment_id, variant_id, metric_name, mean, count, variance,
+    computed_at
+)
+with
+    generations as (
+        select
+            request_id,
+            experiment_id,
+            variant_id,
+            occurred_at,
+            latency_ms,
+            (prompt_tokens + completion_tokens)::float8 as tokens,
+            constraint_respect_score,
+            alignment_score,
+            diversity_score
+        from exp.events
+        where event_type = 'generation' and occurred_at >= %(since)s
+    ),
+    outcomes as (
+        select
+            request_id,
+            event_type,
+            edit_count
+        from exp.events
+        where event_type in ('accepted', 'edited', 'rejected') and occurred_at >= %(since)s
+    ),
+    per_generation as (
+        select
+            g.*,
+            case when o.event_type in ('accepted', 'edited') then 1.0 else 0.0 end::float8
+                as is_accepted,
+            coalesce(o.edit_count, 0)::float8 as edits
+        from generations as g
+        left join outcomes as o on g.request_id = o.request_id
+    ),
+    bucketed as (
+        select 'hourly' as bucket_type, date_trunc('hour', occurred_at) as bucket_start, *
+        from per_generation
+        union all
+        select 'daily' as bucket_type, date_trunc('day', occurred_at) as bucket_start, *
+        from per_generation
+    ),
+    aggregated as (
+        select
+            bucket_type,
+            bucket_start,
+            experiment_id,
+            variant_id,
+            count(*) as generation_count,
+            avg(is_accepted) as acceptance_mean,
+            var_samp(is_accepted) as acceptance_variance,
+            avg(edits) as edits_mean,
+            var_samp(edits) as edits_variance,
+            avg(latency_ms) as latency_mean,
+            var_samp(latency_ms) as latency_variance,
+            percentile_cont(array[0.5, 0.95, 0.99]) within group (order by latency_ms)
+                as latency_percentiles,
+            avg(tokens) as tokens_mean,
+            var_samp(tokens) as tokens_variance,
+            avg(constraint_respect_score) as constraint_mean,
+            var_samp(constraint_respect_score) as constraint_variance,
+            avg(alignment_score) as alignment_mean,
+            var_samp(alignment_score) as alignment_variance,
+            avg(diversity_score) as diversity_mean,
+            var_samp(diversity_score) as diversity_variance
+        from bucketed
+        group by 1, 2, 3, 4
+    )
+select
+    a.bucket_start,
+    a.bucket_type,
+    a.experiment_id,
+    a.variant_id,
+    m.metric_name,
+    m.mean,
+    a.generation_count,
+    m.variance,
+    least(
+        a.bucket_start
+        + case when a.bucket_type = 'hourly' then interval '1 hour' else interval '1 day' end
+        + interval '10 minutes',
+        %(computed_until)s
+    )
+from aggregated as a
+cross join lateral (values
+    ('acceptance_rate', a.acceptance_mean, a.acceptance_variance),
+    ('edit_count', a.edits_mean, a.edits_variance),
+    ('latency_ms', a.latency_mean, a.latency_variance),
+    ('latency_p50', a.latency_percentiles[1], null),
+    ('latency_p95', a.latency_percentiles[2], null),
+    ('latency_p99', a.latency_percentiles[3], null),
+    ('tokens_per_request', a.tokens_mean, a.tokens_variance),
+    ('constraint_respect_score', a.constraint_mean, a.constraint_variance),
+    ('alignment_score', a.alignment_mean, a.alignment_variance),
+    ('diversity_score', a.diversity_mean, a.diversity_variance)
+) as m (metric_name, mean, variance)
+"""

@@ -1,0 +1,375 @@
+"""Load the demo data set into the `exp` source tables.
+
+The small tables (policy versions, experiments, variants, offline evaluations) come from
+`scenario.py`; assignments, events and metric aggregates are drawn inside PostgreSQL by the
+set-based statements in `events.py`, one day at a time on two connections in parallel.
+
+The data is "as of" `end_at`: an event whose received_at is after `end_at` has not arrived yet
+and is not stored. `append_days` moves the end forward and stores what arrived meanwhile: the
+new days' events and the late events of the days before.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from psycopg2.extras import execute_values
+
+from experiment_analytics.demo_data import events as event_sql
+from experiment_analytics.demo_data.plan import DAY, Plan, Slice, make_plan
+from experiment_analytics.demo_data.scenario import (
+    EXPERIMENTS,
+    HISTORY_DAYS,
+    POLICY_VERSIONS,
+)
+from experiment_analytics.errors import ExperimentAnalyticsError
+from experiment_analytics.warehouse import ConnectionSettings, connect, create_exp_sources
+from experiment_analytics.warehouse.source_contract import SOURCE_TABLES
+
+_logger = logging.getLogger(__name__)
+
+MAX_SEED = 2**40
+MAX_EVENTS = 200_000_000
+WORKERS = 2
+
+
+class DemoDataError(ExperimentAnalyticsError):
+    """The demo data cannot be generated as asked."""
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    events: int
+    generations: int
+    assignments: int
+    metric_aggregates: int
+    end_at: datetime
+    seconds: float
+
+
+def default_end_at(now: datetime | None = None) -> datetime:
+    """Now, truncated to the hour (UTC): recent enough for freshness checks."""
+    now = now or datetime.now(UTC)
+    return now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _validate(events: int, seed: int, end_at: datetime) -> None:
+    if not 1000 <= events <= MAX_EVENTS:
+        raise DemoDataError(f"--events must be between 1000 and {MAX_EVENTS:,}, got {events:,}")
+    if not 0 <= seed < MAX_SEED:
+        raise DemoDataError(f"--seed must be between 0 and {MAX_SEED - 1}, got {seed}")
+    if end_at.tzinfo is None:
+        raise DemoDataError("end_at must be timezone-aware (UTC)")
+
+
+def _open(settings: ConnectionSettings):
+    conn = connect(settings)
+    with conn.cursor() as cur:
+        cur.execute("set timezone = 'UTC'")
+    return conn
+
+
+def _row_counts(conn) -> dict[str, int]:
+    counts = {}
+    with conn.cursor() as cur:
+        for table in SOURCE_TABLES:
+            cur.execute(f"select count(*) from (select 1 from exp.{table} limit 1) as t")
+            counts[table] = cur.fetchone()[0]
+    return counts
+
+
+def generate(
+    settings: ConnectionSettings,
+    *,
+    events: int,
+    seed: int,
+    end_at: datetime | None = None,
+    replace: bool = False,
+) -> GenerationResult:
+    """Load about `events` events over the 30 days before `end_at` into exp (see module doc)."""
+    end_at = end_at or default_end_at()
+    _validate(events, seed, end_at)
+    started = time.perf_counter()
+    create_exp_sources(settings)
+    plan = make_plan(events, end_at)
+    conn = _open(settings)
+    try:
+        non_empty = [table for table, count in _row_counts(conn).items() if count]
+        if non_empty and not replace:
+            raise DemoDataError(
+                f"exp already holds data in {settings.describe()} (tables: "
+                f"{', '.join(non_empty)}). Rerun with --replace to truncate the exp tables first."
+            )
+        with conn.cursor() as cur:
+            if non_empty:
+                _logger.info("truncating the exp tables")
+                cur.execute("truncate " + ", ".join(f"exp.{t}" for t in SOURCE_TABLES))
+            _insert_dimensions(cur, plan, seed)
+            cur.execute(
+                event_sql.assignments_sql(),
+                {**event_sql.unit_params(plan), **_common_params(plan, seed)},
+            )
+            assignments = cur.rowcount
+        _logger.info("%s assignments of %s users", f"{assignments:,}", f"{plan.user_pool:,}")
+        inserted, generations = _draw_days(
+            settings, plan, seed, range(HISTORY_DAYS), received_after=None, received_until=end_at
+        )
+        aggregates = _compute_aggregates(conn, plan.history_start, end_at)
+        _analyze(conn)
+    finally:
+        conn.close()
+    seconds = time.perf_counter() - started
+    _logger.info(
+        "generated %s events (%s generations) in %.1f s",
+        f"{inserted:,}",
+        f"{generations:,}",
+        seconds,
+    )
+    return GenerationResult(inserted, generations, assignments, aggregates, end_at, seconds)
+
+
+def append_days(
+    settings: ConnectionSettings,
+    *,
+    events: int,
+    seed: int,
+    end_at: datetime,
+    days: int = 1,
+) -> GenerationResult:
+    """Move the end of a data set made by `generate(events, seed, end_at)` forward by `days`.
+
+    Stores the new days' events and the late events of earlier days that arrived in between,
+    and recomputes the metric aggregates of the days they touch.
+    """
+    _validate(events, seed, end_at)
+    if days < 1:
+        raise DemoDataError(f"--append-days must be at least 1, got {days}")
+    started = time.perf_counter()
+    plan = make_plan(events, end_at)
+    new_end = end_at + days * DAY
+    conn = _open(settings)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select max(received_at) from exp.events")
+            latest = cur.fetchone()[0]
+        if latest is None or latest > end_at:
+            raise DemoDataError(
+                "append needs the data set generated with the same --events, --seed and "
+                f"--end-at {end_at.isoformat()} and nothing appended yet; exp.events "
+                + ("is empty" if latest is None else f"has events received up to {latest}")
+            )
+        # Late events arrive up to MAX_LATE_HOURS after they happen: redraw that far back.
+        first_day = HISTORY_DAYS - 1 - event_sql.MAX_LATE_HOURS // 24 - 1
+        inserted, generations = _draw_days(
+            settings,
+            plan,
+            seed,
+            range(max(0, first_day), HISTORY_DAYS + days),
+            received_after=end_at,
+            received_until=new_end,
+        )
+        since = (end_at - timedelta(hours=event_sql.MAX_LATE_HOURS + 2)).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        with conn.cursor() as cur:
+            cur.execute("delete from exp.metric_aggregates where bucket_start >= %s", (since,))
+        aggregates = _compute_aggregates(conn, since, new_end)
+        _analyze(conn)
+    finally:
+        conn.close()
+    seconds = time.perf_counter() - started
+    _logger.info("appended %s events in %.1f s", f"{inserted:,}", seconds)
+    return GenerationResult(inserted, generations, 0, aggregates, new_end, seconds)
+
+
+def _common_params(plan: Plan, seed: int) -> dict:
+    return {"seed": seed, "seed_base": seed * event_sql.SEED_STRIDE, "user_pool": plan.user_pool}
+
+
+def _draw_days(
+    settings: ConnectionSettings,
+    plan: Plan,
+    seed: int,
+    days: range,
+    *,
+    received_after: datetime | None,
+    received_until: datetime,
+) -> tuple[int, int]:
+    """Insert the events of `days`, one statement per day, WORKERS days at a time."""
+    all_slices = plan.slices(days.start, days.stop - 1)
+    by_day: dict[int, list[Slice]] = {}
+    for slice_ in all_slices:
+        by_day.setdefault(slice_.day_index, []).append(slice_)
+    sql = event_sql.events_sql()
+    common = {
+        **_common_params(plan, seed),
+        "received_after": received_after or datetime(1970, 1, 1, tzinfo=UTC),
+        "received_until": received_until,
+    }
+    total_days = len(days)
+    done = {"days": 0, "events": 0}
+
+    def run_day(day: int) -> tuple[int, int]:
+        slices = by_day.get(day, [])
+        if not slices:
+            return 0, 0
+        conn = _open(settings)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql, {**event_sql.slice_params(plan, slices), **common})
+                inserted = cur.rowcount
+        finally:
+            conn.close()
+        return inserted, sum(s.generation_count for s in slices)
+
+    inserted_total = generations_total = 0
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for day, (inserted, generations) in zip(days, pool.map(run_day, days), strict=True):
+            inserted_total += inserted
+            generations_total += generations
+            done["days"] += 1
+            _logger.info(
+                "day %d/%d (%s): %s events, %s in total",
+                done["days"],
+                total_days,
+                plan.day_start(day).date(),
+                f"{inserted:,}",
+                f"{inserted_total:,}",
+            )
+    return inserted_total, generations_total
+
+
+def _compute_aggregates(conn, since: datetime, computed_until: datetime) -> int:
+    started = time.perf_counter()
+    with conn.cursor() as cur:
+        cur.execute(
+            event_sql.METRIC_AGGREGATES_SQL, {"since": since, "computed_until": computed_until}
+        )
+        rows = cur.rowcount
+    _logger.info("metric_aggregates: %s rows in %.1f s", f"{rows:,}", time.perf_counter() - started)
+    return rows
+
+
+def _analyze(conn) -> None:
+    with conn.cursor() as cur:
+        for table in SOURCE_TABLES:
+            cur.execute(f"analyze exp.{table}")
+
+
+def _insert_dimensions(cur, plan: Plan, seed: int) -> None:
+    start = plan.history_start
+    execute_values(
+        cur,
+        "insert into exp.policy_versions"
+        " (id, version, model_name, model_version, status, created_at) values %s",
+        [
+            (
+                p.id,
+                p.version,
+                p.model_name,
+                p.model.model_version,
+                p.status,
+                start - timedelta(days=p.created_days_before_history),
+            )
+            for p in POLICY_VERSIONS
+        ],
+    )
+    experiment_rows = []
+    variant_rows = []
+    for experiment in EXPERIMENTS:
+        window = plan.windows.get(experiment.id)
+        started_at = window.started_at if window else None
+        created_at = (started_at or plan.end_at - timedelta(days=2)) - timedelta(
+            days=2, hours=experiment.id
+        )
+        ended_at = window.stopped_at if experiment.status == "completed" and window else None
+        experiment_rows.append(
+            (
+                experiment.id,
+                experiment.name,
+                experiment.description,
+                experiment.hypothesis,
+                experiment.status,
+                experiment.primary_metric,
+                started_at,
+                ended_at,
+                created_at,
+            )
+        )
+        for variant in experiment.variants:
+            variant_rows.append(
+                (
+                    variant.id,
+                    experiment.id,
+                    variant.name,
+                    variant.is_control,
+                    variant.allocation,
+                    variant.policy_version_id,
+                    created_at,
+                )
+            )
+    execute_values(
+        cur,
+        "insert into exp.experiments (id, name, description, hypothesis, status,"
+        " primary_metric, started_at, ended_at, created_at) values %s",
+        experiment_rows,
+    )
+    execute_values(
+        cur,
+        "insert into exp.variants (id, experiment_id, name, is_control, allocation,"
+        " policy_version_id, created_at) values %s",
+        variant_rows,
+    )
+    execute_values(
+        cur,
+        "insert into exp.offline_evaluations (id, policy_version_id, evaluation_run_id,"
+        " dataset_name, evaluated_at, alignment_score, constraint_respect_score,"
+        " diversity_score, predicted_acceptance_rate, sample_count) values %s",
+        _offline_evaluations(plan, seed),
+    )
+
+
+DATASETS = ("golden-completions-v3", "constraint-suite-v2", "multi-file-edits-v1")
+
+
+def _offline_evaluations(plan: Plan, seed: int) -> list[tuple]:
+    """Several runs per policy version. Predicted acceptance tracks the online truth only
+    imperfectly: each version has its own offline bias plus run-to-run noise."""
+    rng = random.Random(seed)
+    rows = []
+    next_id = 1
+    for policy in POLICY_VERSIONS:
+        online = policy.online_acceptance_rate
+        created = plan.history_start - timedelta(days=policy.created_days_before_history)
+        for run in range(3 + policy.id % 3):
+            dataset = DATASETS[run % len(DATASETS)]
+            rows.append(
+                (
+                    next_id,
+                    policy.id,
+                    f"run-{policy.version}-{run + 1:02d}",
+                    dataset,
+                    created - timedelta(days=3) + timedelta(hours=7 * run),
+                    round(min(1.0, max(0.0, policy.alignment_mean + rng.gauss(0, 0.02))), 4),
+                    round(
+                        min(
+                            1.0,
+                            max(
+                                0.0,
+                                1 - 1.5 * policy.constraint_violation_rate + rng.gauss(0, 0.004),
+                            ),
+                        ),
+                        4,
+                    ),
+                    round(min(1.0, max(0.0, policy.diversity_mean + rng.gauss(0, 0.02))), 4),
+                    round(online + policy.offline_bias + rng.gauss(0, 0.01), 4),
+                    rng.choice((500, 1000, 2000, 5000)),
+                )
+            )
+            next_id += 1
+    return rows
