@@ -1,0 +1,872 @@
+"""Session, users, groups, permission graphs, databases, tables, fields and search."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import psycopg2
+
+from experiment_analytics.metabase_double import validation as v
+from experiment_analytics.metabase_double.errors import (
+    ApiError,
+    invalid,
+    not_found,
+    stale_revision,
+)
+from experiment_analytics.metabase_double.routing import ID, Request, Response, route
+from experiment_analytics.metabase_double.state import (
+    ADMIN_GROUP_ID,
+    COLLECTION_PERMS,
+    CREATE_QUERIES,
+    DATA_MODEL,
+    DETAILS,
+    DOWNLOAD,
+    VIEW_DATA,
+    State,
+    now,
+)
+from experiment_analytics.metabase_double.sync import start_sync
+from experiment_analytics.warehouse import ConnectionSettings
+
+ENGINES = (
+    "postgres",
+    "h2",
+    "mysql",
+    "sqlserver",
+    "bigquery-cloud-sdk",
+    "snowflake",
+    "redshift",
+    "sqlite",
+    "oracle",
+    "presto-jdbc",
+    "sparksql",
+    "druid",
+    "mongo",
+    "athena",
+    "databricks",
+    "clickhouse",
+    "starburst",
+    "vertica",
+)
+
+
+# ---- session, health, properties, current user ----------------------------------------------
+@route("POST", "/api/session", auth=False)
+def login(req: Request) -> Any:
+    body = v.require_object(req.body)
+    username = v.str1(body, "username", required=True)
+    password = v.str1(body, "password", required=True)
+    for user in req.state.users.values():
+        if user["email"].lower() == username.lower() and user["is_active"]:
+            if user["_password"] == password:
+                return {"id": req.state.new_session(user["id"])}
+            break
+    raise ApiError(401, {"errors": {"password": "did not match stored password"}})
+
+
+@route("DELETE", "/api/session")
+def logout(req: Request) -> Any:
+    req.state.sessions = {t: u for t, u in req.state.sessions.items() if u != req.admin["id"]}
+    return Response(204, None)
+
+
+@route("GET", "/api/session/properties", auth=False)
+def properties(req: Request) -> Any:
+    return {
+        "version": {
+            "tag": req.state.version,
+            "date": "2025-11-01",
+            "branch": "release",
+            "hash": "d0ub1e0",
+        },
+        "setup-token": None,
+        "has-user-setup": True,
+        "site-name": "Metabase double",
+        "site-locale": "en",
+        "engines": {engine: {"driver-name": engine} for engine in ENGINES},
+        "token-features": {},
+    }
+
+
+@route("GET", "/api/health", auth=False)
+def health(req: Request) -> Any:
+    return {"status": "ok"}
+
+
+@route("GET", "/api/user/current")
+def current_user(req: Request) -> Any:
+    return req.state.user_json(req.admin)
+
+
+# ---- users ----------------------------------------------------------------------------------
+@route("GET", "/api/user")
+def list_users(req: Request) -> Any:
+    req.require_superuser()
+    users = [
+        req.state.user_json(u)
+        for u in req.state.users.values()
+        if u["is_active"] or req.flag("include_deactivated")
+    ]
+    return {"data": users, "total": len(users), "limit": None, "offset": None}
+
+
+@route("GET", f"/api/user/{ID}")
+def get_user(req: Request) -> Any:
+    user = req.state.users.get(req.id)
+    if user is None:
+        raise not_found()
+    if not req.admin["is_superuser"] and req.admin["id"] != user["id"]:
+        raise ApiError(403, "You don't have permissions to do that.")
+    return req.state.user_json(user)
+
+
+@route("POST", "/api/user")
+def create_user(req: Request) -> Any:
+    """POST /api/user; the double also takes `password` so tests can log in as the new user."""
+    req.require_superuser()
+    body = v.require_object(req.body)
+    email = v.str1(body, "email", required=True)
+    if "@" not in email:
+        raise invalid("email", "value must be a valid email address.")
+    if any(u["email"].lower() == email.lower() for u in req.state.users.values()):
+        raise invalid("email", "Email address already in use.")
+    memberships = v.array(body, "user_group_memberships") or []
+    for index, membership in enumerate(memberships):
+        if not isinstance(membership, dict) or membership.get("id") not in req.state.groups:
+            raise invalid(f"user_group_memberships[{index}]", "value must be {id: <group id>}.")
+    user = req.state.create_user(
+        email=email,
+        first_name=v.str1(body, "first_name"),
+        last_name=v.str1(body, "last_name"),
+        password=v.str1(body, "password"),
+    )
+    for membership in memberships:
+        req.state.add_membership(
+            user["id"], membership["id"], bool(membership.get("is_group_manager"))
+        )
+    return req.state.user_json(user)
+
+
+@route("PUT", f"/api/user/{ID}/password")
+def set_password(req: Request) -> Any:
+    user = req.state.users.get(req.id)
+    if user is None:
+        raise not_found()
+    if not req.admin["is_superuser"] and req.admin["id"] != user["id"]:
+        raise ApiError(403, "You don't have permissions to do that.")
+    user["_password"] = v.str1(v.require_object(req.body), "password", required=True)
+    return req.state.user_json(user)
+
+
+# ---- groups and memberships -----------------------------------------------------------------
+def _group_json(state: State, group: dict[str, Any]) -> dict[str, Any]:
+    return {**group, "member_count": state.member_count(group["id"])}
+
+
+@route("GET", "/api/permissions/group")
+def list_groups(req: Request) -> Any:
+    req.require_superuser()
+    return [_group_json(req.state, g) for g in req.state.groups.values()]
+
+
+@route("POST", "/api/permissions/group")
+def create_group(req: Request) -> Any:
+    req.require_superuser()
+    name = v.str1(v.require_object(req.body), "name", required=True)
+    if any(g["name"] == name for g in req.state.groups.values()):
+        raise invalid("name", "A group with that name already exists.")
+    group_id = req.state.next_id("group")
+    req.state.groups[group_id] = {"id": group_id, "name": name}
+    return _group_json(req.state, req.state.groups[group_id])
+
+
+def _members(state: State, group_id: int) -> list[dict[str, Any]]:
+    members = []
+    for membership in state.memberships.values():
+        if membership["group_id"] == group_id:
+            user = state.users[membership["user_id"]]
+            members.append(
+                {
+                    "membership_id": membership["membership_id"],
+                    "user_id": user["id"],
+                    "email": user["email"],
+                    "first_name": user["first_name"],
+                    "last_name": user["last_name"],
+                    "common_name": user["common_name"],
+                    "is_group_manager": membership["is_group_manager"],
+                }
+            )
+    return members
+
+
+@route("GET", f"/api/permissions/group/{ID}")
+def get_group(req: Request) -> Any:
+    req.require_superuser()
+    group = req.state.groups.get(req.id)
+    if group is None:
+        raise not_found()
+    return {**_group_json(req.state, group), "members": _members(req.state, req.id)}
+
+
+@route("GET", "/api/permissions/membership")
+def list_memberships(req: Request) -> Any:
+    req.require_superuser()
+    result: dict[str, list[dict[str, Any]]] = {}
+    for membership in req.state.memberships.values():
+        result.setdefault(str(membership["user_id"]), []).append(
+            {k: membership[k] for k in ("membership_id", "group_id", "is_group_manager")}
+        )
+    return result
+
+
+@route("POST", "/api/permissions/membership")
+def add_membership(req: Request) -> Any:
+    req.require_superuser()
+    body = v.require_object(req.body)
+    group_id = v.integer(body, "group_id", required=True)
+    user_id = v.integer(body, "user_id", required=True)
+    manager = v.boolean(body, "is_group_manager", default=False)
+    if group_id not in req.state.groups or user_id not in req.state.users:
+        raise not_found()
+    req.state.add_membership(user_id, group_id, bool(manager))
+    return _members(req.state, group_id)
+
+
+@route("DELETE", r"/api/permissions/membership/(?P<id>\d+)")
+def remove_membership(req: Request) -> Any:
+    req.require_superuser()
+    membership = req.state.memberships.get(req.id)
+    if membership is None:
+        raise not_found()
+    if membership["group_id"] == 1:
+        raise ApiError(400, {"message": "You cannot remove users from the All Users group."})
+    del req.state.memberships[req.id]
+    return Response(204, None)
+
+
+# ---- collection permission graph --------------------------------------------------------------
+def _collection_graph(state: State) -> dict[str, Any]:
+    groups: dict[str, dict[str, str]] = {}
+    keys: list[int | str] = ["root"] + [
+        c["id"] for c in state.collections.values() if state.personal_owner(c) is None
+    ]
+    for group_id in state.groups:
+        perms = state.collection_graph["groups"].get(group_id, {})
+        entry = {}
+        for key in keys:
+            perm = "write" if group_id == ADMIN_GROUP_ID else perms.get(key, "none")
+            if perm != "none" or state.feature_level[0] < 56:
+                entry[str(key)] = perm
+        groups[str(group_id)] = entry
+    return {"revision": state.collection_graph["revision"], "groups": groups}
+
+
+@route("GET", "/api/collection/graph")
+def get_collection_graph(req: Request) -> Any:
+    req.require_superuser()
+    return _collection_graph(req.state)
+
+
+@route("PUT", "/api/collection/graph")
+def put_collection_graph(req: Request) -> Any:
+    req.require_superuser()
+    body = v.require_object(req.body)
+    groups = v.mapping(body, "groups", required=True)
+    force = req.flag("force")
+    revision = body.get("revision")
+    if not force:
+        if revision is None:
+            raise invalid("revision", "value must be an integer (or use force=true).")
+        if revision != req.state.collection_graph["revision"]:
+            raise stale_revision()
+    updates: dict[int, dict[int | str, str]] = {}
+    for group_key, perms in groups.items():
+        group_id = _int_key("groups", group_key)
+        if group_id not in req.state.groups:
+            raise invalid("groups", f"no group with id {group_key}.")
+        if not isinstance(perms, dict):
+            raise invalid(f"groups.{group_key}", "value must be a map.")
+        for coll_key, perm in perms.items():
+            key: int | str = "root" if coll_key == "root" else _int_key("groups", coll_key)
+            if key != "root" and key not in req.state.collections:
+                raise invalid(f"groups.{group_key}", f"no collection with id {coll_key}.")
+            if perm not in COLLECTION_PERMS:
+                raise invalid(f"groups.{group_key}.{coll_key}", "value must be write|read|none.")
+            updates.setdefault(group_id, {})[key] = perm
+    for group_id, perms in updates.items():
+        if group_id == ADMIN_GROUP_ID:
+            continue  # admins always have write
+        req.state.collection_graph["groups"].setdefault(group_id, {}).update(perms)
+    req.state.collection_graph["revision"] += 1
+    if req.flag("skip-graph"):
+        return {"revision": req.state.collection_graph["revision"]}
+    return _collection_graph(req.state)
+
+
+def _int_key(field: str, key: Any) -> int:
+    try:
+        return int(key)
+    except (TypeError, ValueError) as exc:
+        raise invalid(field, f"{key!r} is not an id.") from exc
+
+
+# ---- data permission graph ---------------------------------------------------------------
+def _data_graph(state: State) -> dict[str, Any]:
+    groups: dict[str, Any] = {}
+    for group_id in state.groups:
+        per_db = state.data_graph["groups"].get(group_id, {})
+        groups[str(group_id)] = {str(db): copy.deepcopy(entry) for db, entry in per_db.items()}
+    return {"revision": state.data_graph["revision"], "groups": groups}
+
+
+@route("GET", "/api/permissions/graph")
+def get_data_graph(req: Request) -> Any:
+    req.require_superuser()
+    return _data_graph(req.state)
+
+
+def _check_level(where: str, value: Any, allowed: tuple[str, ...]) -> None:
+    """A level for the whole DB, or {schema: level | {table-id: level}}."""
+    if isinstance(value, str):
+        if value not in allowed:
+            raise invalid(where, f"value must be one of: {', '.join(allowed)}.")
+        return
+    if not isinstance(value, dict):
+        raise invalid(where, "value must be a permission level or a map of schemas.")
+    for key, inner in value.items():
+        _check_level(f"{where}.{key}", inner, allowed)
+
+
+def _contains(value: Any, level: str) -> bool:
+    if isinstance(value, dict):
+        return any(_contains(inner, level) for inner in value.values())
+    return value == level
+
+
+def _normalise_db_perms(where: str, perms: dict[str, Any]) -> dict[str, Any]:
+    perms = copy.deepcopy(perms)
+    legacy = perms.pop("data", None)
+    if isinstance(legacy, dict):  # pre-0.50 shape, still accepted on input
+        native = legacy.get("native")
+        schemas = legacy.get("schemas")
+        if schemas == "block":
+            perms.setdefault("view-data", "blocked")
+        if native == "write":
+            perms.setdefault("create-queries", "query-builder-and-native")
+        elif schemas == "all":
+            perms.setdefault("create-queries", "query-builder")
+        else:
+            perms.setdefault("create-queries", "no")
+    if "view-data" in perms:
+        _check_level(f"{where}.view-data", perms["view-data"], VIEW_DATA)
+        if perms["view-data"] in ("impersonated", "sandboxed"):
+            raise ApiError(402, {"message": "Sandboxing and impersonation need Metabase EE."})
+    if "create-queries" in perms:
+        _check_level(f"{where}.create-queries", perms["create-queries"], CREATE_QUERIES)
+    for key, allowed in (("download", DOWNLOAD), ("data-model", DATA_MODEL)):
+        if key in perms:
+            value = perms[key]
+            if not isinstance(value, dict) or "schemas" not in value:
+                raise invalid(f"{where}.{key}", "value must be {schemas: ...}.")
+            _check_level(f"{where}.{key}.schemas", value["schemas"], allowed)
+    if "details" in perms and perms["details"] not in DETAILS:
+        raise invalid(f"{where}.details", "value must be yes|no.")
+    unknown = set(perms) - {
+        "view-data",
+        "create-queries",
+        "download",
+        "data-model",
+        "details",
+        "transforms",
+    }
+    if unknown:
+        raise invalid(where, f"unknown permission keys: {', '.join(sorted(unknown))}.")
+    return perms
+
+
+@route("PUT", "/api/permissions/graph")
+def put_data_graph(req: Request) -> Any:
+    req.require_superuser()
+    body = v.require_object(req.body)
+    if body.get("sandboxes"):
+        raise ApiError(402, {"message": "Sandboxes need Metabase EE."})
+    groups = v.mapping(body, "groups", required=True)
+    force = req.flag("force") or bool(body.get("force"))
+    if not force and body.get("revision") != req.state.data_graph["revision"]:
+        raise stale_revision()
+    updates: dict[int, dict[int, dict[str, Any]]] = {}
+    for group_key, per_db in groups.items():
+        group_id = _int_key("groups", group_key)
+        if group_id not in req.state.groups:
+            raise invalid("groups", f"no group with id {group_key}.")
+        if per_db is None:
+            continue
+        if not isinstance(per_db, dict):
+            raise invalid(f"groups.{group_key}", "value must be a map.")
+        for db_key, perms in per_db.items():
+            db_id = _int_key(f"groups.{group_key}", db_key)
+            if db_id not in req.state.databases:
+                raise invalid(f"groups.{group_key}", f"no database with id {db_key}.")
+            if not isinstance(perms, dict):
+                raise invalid(f"groups.{group_key}.{db_key}", "value must be a map.")
+            where = f"groups.{group_key}.{db_key}"
+            updates.setdefault(group_id, {})[db_id] = _normalise_db_perms(where, perms)
+    for group_id, per_db in updates.items():
+        for db_id, perms in per_db.items():
+            current = req.state.data_graph["groups"].get(group_id, {}).get(db_id, {})
+            merged = {**current, **perms}
+            if _contains(merged.get("create-queries"), "query-builder-and-native") and _contains(
+                merged.get("view-data", "unrestricted"), "blocked"
+            ):
+                raise invalid(
+                    f"groups.{group_id}.{db_id}",
+                    "Invalid permission: create-queries query-builder-and-native needs "
+                    "view-data other than blocked.",
+                )
+            updates[group_id][db_id] = merged
+    if ADMIN_GROUP_ID in updates:
+        raise ApiError(400, {"message": "You cannot change the permissions of Administrators."})
+    for group_id, per_db in updates.items():
+        req.state.data_graph["groups"].setdefault(group_id, {}).update(per_db)
+    req.state.data_graph["revision"] += 1
+    if req.flag("skip-graph"):
+        return {"revision": req.state.data_graph["revision"]}
+    return _data_graph(req.state)
+
+
+# ---- databases ----------------------------------------------------------------------------
+def register_warehouse(state: State, name: str, settings: ConnectionSettings) -> int:
+    with state.lock:
+        database = state.create_database(
+            name=name,
+            engine="postgres",
+            details=_details_of(settings),
+            settings=settings,
+        )
+        return database["id"]
+
+
+def _details_of(settings: ConnectionSettings) -> dict[str, Any]:
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "dbname": settings.dbname,
+        "user": settings.user,
+        "password": settings.password,
+        "ssl": False,
+        "schema-filters-type": "all",
+        "tunnel-enabled": False,
+        "advanced-options": False,
+    }
+
+
+def _visible_to(req: Request, db: dict[str, Any]) -> bool:
+    return req.admin["is_superuser"] or (
+        req.state.data_permission(req.admin, db["id"])["view-data"] != "blocked"
+    )
+
+
+@route("GET", "/api/database")
+def list_databases(req: Request) -> Any:
+    include_tables = req.arg("include") == "tables"
+    data = []
+    for db in req.state.databases.values():
+        if not _visible_to(req, db):
+            continue
+        body = req.state.database_json(db, include_details=req.admin["is_superuser"])
+        if include_tables:
+            body["tables"] = [req.state.table_json(t) for t in req.state.active_tables(db["id"])]
+        data.append(body)
+    return {"data": data, "total": len(data)}
+
+
+@route("POST", "/api/database")
+def create_database(req: Request) -> Any:
+    req.require_superuser()
+    body = v.require_object(req.body)
+    name = v.str1(body, "name", required=True)
+    engine = v.str1(body, "engine", required=True)
+    details = v.mapping(body, "details", required=True)
+    if engine not in ENGINES:
+        raise invalid("engine", "value must be a valid database engine.")
+    if engine != "postgres":
+        raise ApiError(
+            400,
+            {
+                "message": f"The Metabase double connects only to postgres, not {engine}.",
+                "errors": {"engine": "unsupported"},
+            },
+        )
+    is_full_sync = v.boolean(body, "is_full_sync", default=True)
+    is_on_demand = v.boolean(body, "is_on_demand", default=False)
+    v.enum(body, "connection_source", ("admin", "setup"))
+    settings = ConnectionSettings(
+        host=str(details.get("host") or "localhost"),
+        port=int(details.get("port") or 5432),
+        user=str(details.get("user") or "postgres"),
+        password=str(details.get("password") or ""),
+        dbname=str(details.get("dbname") or details.get("db") or ""),
+    )
+    try:
+        conn = psycopg2.connect(
+            host=settings.host,
+            port=settings.port,
+            user=settings.user,
+            password=settings.password,
+            dbname=settings.dbname,
+            connect_timeout=5,
+        )
+        conn.close()
+    except psycopg2.Error as exc:
+        message = str(exc).strip()
+        raise ApiError(
+            400, {"message": message, "errors": {"host": message, "dbname": message}}
+        ) from exc
+    database = req.state.create_database(
+        name=name,
+        engine=engine,
+        details=dict(details),
+        settings=settings,
+        is_full_sync=bool(is_full_sync),
+        is_on_demand=bool(is_on_demand),
+        extra={k: body[k] for k in ("auto_run_queries", "cache_ttl") if k in body},
+    )
+    start_sync(req.state, database["id"], req.sync_delay)
+    return req.state.database_json(database, include_details=True)
+
+
+def _database(req: Request) -> dict[str, Any]:
+    db = req.state.databases.get(req.id)
+    if db is None or not _visible_to(req, db):
+        raise not_found()
+    return db
+
+
+@route("GET", f"/api/database/{ID}")
+def get_database(req: Request) -> Any:
+    db = _database(req)
+    body = req.state.database_json(db, include_details=req.admin["is_superuser"])
+    include = req.arg("include")
+    if include in ("tables", "tables.fields"):
+        body["tables"] = [
+            req.state.table_json(t, with_fields=include == "tables.fields")
+            for t in req.state.active_tables(db["id"])
+        ]
+    return body
+
+
+@route("GET", f"/api/database/{ID}/metadata")
+def database_metadata(req: Request) -> Any:
+    db = _database(req)
+    include_hidden = req.flag("include_hidden")
+    skip_fields = req.flag("skip_fields")
+    body = req.state.database_json(db, include_details=req.admin["is_superuser"])
+    tables = []
+    for table in req.state.active_tables(db["id"]):
+        if table["visibility_type"] is not None and not include_hidden:
+            continue
+        entry = req.state.table_json(table)
+        if not skip_fields:
+            fields = req.state.table_fields(table)
+            if not include_hidden:
+                fields = [f for f in fields if f["visibility_type"] not in ("sensitive", "retired")]
+            entry["fields"] = [req.state.field_json(f) for f in fields]
+        entry["segments"] = []
+        entry["metrics"] = []
+        tables.append(entry)
+    body["tables"] = tables
+    return body
+
+
+@route("POST", f"/api/database/{ID}/sync_schema")
+def sync_schema(req: Request) -> Any:
+    req.require_superuser()
+    _database(req)
+    start_sync(req.state, req.id, req.sync_delay)
+    return {"status": "ok"}
+
+
+@route("DELETE", f"/api/database/{ID}")
+def delete_database(req: Request) -> Any:
+    req.require_superuser()
+    _database(req)
+    del req.state.databases[req.id]
+    for table_id in [t["id"] for t in req.state.tables.values() if t["db_id"] == req.id]:
+        for field_id in [f["id"] for f in req.state.fields.values() if f["table_id"] == table_id]:
+            del req.state.fields[field_id]
+        del req.state.tables[table_id]
+    for per_db in req.state.data_graph["groups"].values():
+        per_db.pop(req.id, None)
+    return Response(204, None)
+
+
+# ---- tables and fields ----------------------------------------------------------------------
+def _table(req: Request) -> dict[str, Any]:
+    table = req.state.tables.get(req.id)
+    if table is None or not table["active"]:
+        raise not_found()
+    if not _visible_to(req, req.state.databases[table["db_id"]]):
+        raise ApiError(403, "You don't have permissions to do that.")
+    return table
+
+
+@route("GET", "/api/table")
+def list_tables(req: Request) -> Any:
+    term = (req.arg("term") or "").lower()
+    tables = []
+    for table in sorted(req.state.tables.values(), key=lambda t: t["id"]):
+        if not table["active"] or not _visible_to(req, req.state.databases[table["db_id"]]):
+            continue
+        if (
+            term
+            and term not in table["name"].lower()
+            and term not in (table["display_name"] or "").lower()
+        ):
+            continue
+        tables.append(
+            req.state.table_json(table, with_db=True, include_details=req.admin["is_superuser"])
+        )
+    return tables
+
+
+@route("GET", f"/api/table/{ID}")
+def get_table(req: Request) -> Any:
+    return req.state.table_json(
+        _table(req), with_db=True, include_details=req.admin["is_superuser"]
+    )
+
+
+@route("GET", f"/api/table/{ID}/query_metadata")
+def table_query_metadata(req: Request) -> Any:
+    table = _table(req)
+    body = req.state.table_json(table, with_db=True, include_details=req.admin["is_superuser"])
+    fields = req.state.table_fields(table)
+    if not req.flag("include_hidden_fields"):
+        fields = [f for f in fields if f["visibility_type"] != "hidden"]
+    if not req.flag("include_sensitive_fields"):
+        fields = [f for f in fields if f["visibility_type"] not in ("sensitive", "retired")]
+    body["fields"] = [req.state.field_json(f) for f in fields]
+    body["segments"] = []
+    body["metrics"] = []
+    return body
+
+
+@route("PUT", f"/api/table/{ID}")
+def update_table(req: Request) -> Any:
+    req.require_superuser()
+    table = _table(req)
+    body = v.require_object(req.body)
+    updates: dict[str, Any] = {}
+    if "display_name" in body:
+        updates["display_name"] = v.str1(body, "display_name")
+    for key in ("description", "caveats", "points_of_interest", "entity_type"):
+        if key in body:
+            updates[key] = v.string(body, key)
+    if "visibility_type" in body:
+        updates["visibility_type"] = v.enum(
+            body, "visibility_type", ("technical", "hidden", "cruft")
+        )
+    if "field_order" in body and body["field_order"] is not None:
+        updates["field_order"] = v.enum(
+            body, "field_order", ("alphabetical", "custom", "database", "smart")
+        )
+    if "data_authority" in body and body["data_authority"] is not None:
+        updates["data_authority"] = v.enum(
+            body, "data_authority", ("computed", "authoritative", "unconfigured", "ingested")
+        )
+    if "show_in_getting_started" in body:
+        updates["show_in_getting_started"] = bool(v.boolean(body, "show_in_getting_started"))
+    if updates.get("display_name", "") is None:
+        updates.pop("display_name")  # a null display name leaves the current one
+    table.update(updates)
+    table["updated_at"] = now()
+    return req.state.table_json(table, with_db=True, include_details=True)
+
+
+@route("PUT", f"/api/table/{ID}/fields/order")
+def order_fields(req: Request) -> Any:
+    req.require_superuser()
+    table = _table(req)
+    if not isinstance(req.body, list):
+        raise invalid("field_order", "value must be an array of field ids (a bare JSON array).")
+    own = {f["id"] for f in req.state.table_fields(table)}
+    for field_id in req.body:
+        if not isinstance(field_id, int) or isinstance(field_id, bool) or field_id < 1:
+            raise invalid("field_order", "each value must be an integer greater than zero.")
+        if field_id not in own:
+            raise invalid("field_order", f"field {field_id} is not a field of table {table['id']}.")
+    if len(set(req.body)) != len(req.body):
+        raise invalid("field_order", "field ids must be distinct.")
+    for position, field_id in enumerate(req.body):
+        req.state.fields[field_id]["custom_position"] = position
+    table["field_order"] = "custom"
+    return {"success": True}
+
+
+def _field(req: Request) -> dict[str, Any]:
+    field = req.state.fields.get(req.id)
+    if field is None:
+        raise not_found()
+    return field
+
+
+@route("GET", f"/api/field/{ID}")
+def get_field(req: Request) -> Any:
+    field = _field(req)
+    body = req.state.field_json(field)
+    body["table"] = req.state.table_json(req.state.tables[field["table_id"]])
+    return body
+
+
+VISIBILITY = ("retired", "sensitive", "normal", "hidden", "details-only")
+HAS_FIELD_VALUES = ("auto-list", "list", "none", "search")
+
+
+@route("PUT", f"/api/field/{ID}")
+def update_field(req: Request) -> Any:
+    req.require_superuser()
+    field = _field(req)
+    body = v.require_object(req.body)
+    updates: dict[str, Any] = {}
+    for key in ("display_name", "description", "caveats", "points_of_interest"):
+        if key in body:
+            updates[key] = v.str1(body, key)
+    if "semantic_type" in body:
+        value = body["semantic_type"]
+        if value is not None and (not isinstance(value, str) or not value.startswith("type/")):
+            raise invalid("semantic_type", "value must be a valid semantic or relation type.")
+        updates["semantic_type"] = value
+    if "coercion_strategy" in body:
+        value = body["coercion_strategy"]
+        if value is not None and (not isinstance(value, str) or not value.startswith("Coercion/")):
+            raise invalid("coercion_strategy", "value must be a valid coercion strategy.")
+        updates["coercion_strategy"] = value
+    if "fk_target_field_id" in body:
+        target = v.integer(body, "fk_target_field_id")
+        if target is not None and target not in req.state.fields:
+            raise invalid("fk_target_field_id", f"no field with id {target}.")
+        updates["fk_target_field_id"] = target
+    if body.get("visibility_type") is not None:
+        updates["visibility_type"] = v.enum(body, "visibility_type", VISIBILITY)
+    if body.get("has_field_values") is not None:
+        updates["has_field_values"] = v.enum(body, "has_field_values", HAS_FIELD_VALUES)
+    if "settings" in body:
+        updates["settings"] = v.mapping(body, "settings")
+    if "nfc_path" in body:
+        value = v.array(body, "nfc_path")
+        if value is not None and not all(isinstance(p, str) and p for p in value):
+            raise invalid("nfc_path", "value must be an array of non-blank strings.")
+        updates["nfc_path"] = value
+    if "json_unfolding" in body:
+        updates["json_unfolding"] = bool(v.boolean(body, "json_unfolding"))
+    if updates.get("display_name", "") is None:
+        updates.pop("display_name")
+    field.update(updates)
+    field["updated_at"] = now()
+    return req.state.field_json(field)
+
+
+# ---- search ---------------------------------------------------------------------------------
+SEARCH_MODELS = (
+    "dashboard",
+    "table",
+    "dataset",
+    "segment",
+    "collection",
+    "measure",
+    "transform",
+    "document",
+    "database",
+    "action",
+    "indexed-entity",
+    "metric",
+    "card",
+)
+_CARD_MODEL = {"question": "card", "model": "dataset", "metric": "metric"}
+
+
+@route("GET", "/api/search")
+def search(req: Request) -> Any:
+    state = req.state
+    user = req.admin
+    q = (req.arg("q") or "").lower()
+    archived = req.flag("archived")
+    models = req.args("models")
+    for model in models:
+        if model not in SEARCH_MODELS:
+            raise invalid("models", f"value must be one of: {', '.join(SEARCH_MODELS)}.")
+    results: list[dict[str, Any]] = []
+
+    def collection_summary(collection_id: int | None) -> dict[str, Any]:
+        if collection_id is None:
+            return {"id": "root", "name": "Our analytics", "authority_level": None, "type": None}
+        c = state.collections[collection_id]
+        return {
+            "id": c["id"],
+            "name": c["name"],
+            "authority_level": c["authority_level"],
+            "type": c["type"],
+        }
+
+    def add(model: str, item: dict[str, Any], **extra: Any) -> None:
+        if models and model not in models:
+            return
+        if q and q not in str(item.get("name", "")).lower():
+            return
+        results.append(
+            {
+                "model": model,
+                "id": item["id"],
+                "name": item["name"],
+                "description": item.get("description"),
+                "archived": item.get("archived", False),
+                "collection_position": item.get("collection_position"),
+                "entity_id": item.get("entity_id"),
+                **extra,
+            }
+        )
+
+    for card in state.cards.values():
+        if card["archived"] == archived and state.item_permission(user, card) != "none":
+            add(
+                _CARD_MODEL[card["type"]],
+                card,
+                collection=collection_summary(card["collection_id"]),
+                database_id=card["database_id"],
+                display=card["display"],
+                dashboard_id=card["dashboard_id"],
+            )
+    for dashboard in state.dashboards.values():
+        if dashboard["archived"] == archived and state.item_permission(user, dashboard) != "none":
+            add("dashboard", dashboard, collection=collection_summary(dashboard["collection_id"]))
+    for collection in state.collections.values():
+        if (
+            collection["archived"] == archived
+            and state.collection_permission(user, collection["id"]) != "none"
+        ):
+            add(
+                "collection", collection, collection=collection_summary(state.parent_id(collection))
+            )
+    if not archived:
+        for table in state.tables.values():
+            if table["active"]:
+                add(
+                    "table",
+                    table,
+                    table_id=table["id"],
+                    database_id=table["db_id"],
+                    table_schema=table["schema"],
+                    display_name=table["display_name"],
+                )
+        for db in state.databases.values():
+            add("database", db)
+    return {
+        "data": results,
+        "models": models or None,
+        "available_models": sorted({r["model"] for r in results}),
+        "table_db_id": None,
+        "total": len(results),
+        "limit": None,
+        "offset": None,
+    }
