@@ -89,6 +89,26 @@ def properties(req: Request) -> Any:
     }
 
 
+@route("POST", "/api/setup", auth=False)
+def setup(req: Request) -> Any:
+    """Validates like Metabase, then refuses: the double is always set up already."""
+    body = v.require_object(req.body)
+    v.str1(body, "token", required=True)
+    user = v.mapping(body, "user", required=True)
+    prefs = v.mapping(body, "prefs", required=True)
+    if not isinstance(user.get("email"), str) or "@" not in user["email"]:
+        raise invalid("user.email", "value must be a valid email address.")
+    if not isinstance(user.get("password"), str):
+        raise invalid("user.password", "value must be a string.")
+    if not isinstance(prefs.get("site_name"), str) or not prefs["site_name"].strip():
+        raise invalid("prefs.site_name", "value must be a non-blank string.")
+    raise ApiError(
+        403,
+        "The /api/setup route can only be used to create the first user, however a user "
+        "currently exists.",
+    )
+
+
 @route("GET", "/api/health", auth=False)
 def health(req: Request) -> Any:
     return {"status": "ok"}

@@ -1,0 +1,103 @@
+"""`python -m experiment_analytics.metabase_double`: serve the Metabase double until Ctrl-C.
+
+Every option can also come from an environment variable (MB_DOUBLE_HOST, MB_DOUBLE_PORT,
+MB_DOUBLE_VERSION, MB_DOUBLE_DATABASE_NAME, MB_DOUBLE_REQUEST_LOG, MB_DOUBLE_ADMIN_EMAIL,
+MB_DOUBLE_ADMIN_PASSWORD, MB_DOUBLE_API_KEY); `--warehouse-from-env` pre-registers the
+PostgreSQL given by PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import threading
+
+from experiment_analytics.errors import ExperimentAnalyticsError
+from experiment_analytics.metabase_double.server import MetabaseDouble
+from experiment_analytics.warehouse import ConnectionSettings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    env = os.environ.get
+    parser = argparse.ArgumentParser(
+        prog="python -m experiment_analytics.metabase_double",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--host", default=env("MB_DOUBLE_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(env("MB_DOUBLE_PORT", "3000")))
+    parser.add_argument(
+        "--version",
+        default=env("MB_DOUBLE_VERSION", "v0.57.6"),
+        help="Metabase version to report (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--warehouse-from-env",
+        action="store_true",
+        help="pre-register the PostgreSQL from PGHOST/PGPORT/... as a database",
+    )
+    parser.add_argument("--database-name", default=env("MB_DOUBLE_DATABASE_NAME", "Experiments"))
+    parser.add_argument(
+        "--request-log",
+        default=env("MB_DOUBLE_REQUEST_LOG"),
+        help="append every request to this file as JSON lines",
+    )
+    parser.add_argument("--admin-email", default=env("MB_DOUBLE_ADMIN_EMAIL", "admin@example.com"))
+    parser.add_argument(
+        "--admin-password", default=env("MB_DOUBLE_ADMIN_PASSWORD", "admin-password-1")
+    )
+    parser.add_argument("--api-key", default=env("MB_DOUBLE_API_KEY", "mb_double_test_key"))
+    parser.add_argument(
+        "--sync-delay",
+        type=float,
+        default=0.2,
+        help="seconds each sync phase takes (default: %(default)s)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    warehouse = ConnectionSettings.from_env() if args.warehouse_from_env else None
+    double = MetabaseDouble(
+        warehouse=warehouse,
+        database_name=args.database_name,
+        host=args.host,
+        port=args.port,
+        version=args.version,
+        admin_email=args.admin_email,
+        admin_password=args.admin_password,
+        api_key=args.api_key,
+        sync_delay_seconds=args.sync_delay,
+        request_log_path=args.request_log,
+    )
+    try:
+        double.start()
+    except (ExperimentAnalyticsError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Metabase double {args.version} at {double.url}")
+    print(f"  admin: {args.admin_email} / {args.admin_password}   X-API-KEY: {args.api_key}")
+    if warehouse is not None:
+        print(
+            f"  database {args.database_name!r} (id {double.database_id}): {warehouse.describe()}"
+        )
+    print("Ctrl-C to stop.", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        double.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
