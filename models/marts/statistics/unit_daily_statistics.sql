@@ -1,0 +1,118 @@
+{#
+    Per experiment x variant x unit x UTC day of the generation: the additive sufficient
+    statistics of every ratio metric (STATISTICS.md §1). Any date window's significance table
+    re-aggregates these rows per unit first (macro unit_window_totals), then runs
+    significance_results. Incremental like `generations`, which it reads: a run rebuilds every
+    UTC day holding a generation received (with its outcome) after the late-event cutoff.
+#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='metric_date',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['metric_date']},
+            {'columns': ['experiment_id', 'variant_id']},
+        ],
+    )
+}}
+
+with
+
+generations as (
+
+    select * from {{ ref('generations') }}
+
+),
+
+experiments as (
+
+    select * from {{ ref('stg_exp__experiments') }}
+
+),
+
+{% if is_incremental() %}
+
+days_to_rebuild as (
+
+    select distinct generated_date
+
+    from generations
+
+    where last_received_at > {{ late_event_cutoff('last_received_at') }}
+
+),
+
+{% endif %}
+
+generations_in_scope as (
+
+    select *
+
+    from generations
+
+    {% if is_incremental() %}
+        where generated_date in (select days_to_rebuild.generated_date from days_to_rebuild)
+    {% endif %}
+
+),
+
+generations_aggregated_to_unit_days as (
+
+    select
+        experiment_id,
+        variant_id,
+        unit_id,
+        generated_date as metric_date,
+        count(*) as generation_count,
+        count(*) filter (where is_accepted) as accepted_count,
+        coalesce(sum(edit_count), 0) as edit_count,
+        count(total_tokens) as token_measured_count,
+        coalesce(sum(total_tokens), 0) as total_tokens,
+        count(latency_ms) as latency_measured_count,
+        coalesce(sum(latency_ms), 0) as latency_ms_sum,
+        count(constraint_respect_score) as constraint_respect_scored_count,
+        coalesce(sum(constraint_respect_score), 0) as constraint_respect_score_sum,
+        count(alignment_score) as alignment_scored_count,
+        coalesce(sum(alignment_score), 0) as alignment_score_sum,
+        count(diversity_score) as diversity_scored_count,
+        coalesce(sum(diversity_score), 0) as diversity_score_sum,
+        max(last_received_at) as last_received_at
+
+    from generations_in_scope
+
+    group by 1, 2, 3, 4
+
+),
+
+unit_days_named as (
+
+    select
+        generations_aggregated_to_unit_days.experiment_id,
+        generations_aggregated_to_unit_days.variant_id,
+        generations_aggregated_to_unit_days.unit_id,
+        experiments.experiment_name,
+        generations_aggregated_to_unit_days.generation_count,
+        generations_aggregated_to_unit_days.accepted_count,
+        generations_aggregated_to_unit_days.edit_count,
+        generations_aggregated_to_unit_days.token_measured_count,
+        generations_aggregated_to_unit_days.total_tokens,
+        generations_aggregated_to_unit_days.latency_measured_count,
+        generations_aggregated_to_unit_days.latency_ms_sum,
+        generations_aggregated_to_unit_days.constraint_respect_scored_count,
+        generations_aggregated_to_unit_days.constraint_respect_score_sum,
+        generations_aggregated_to_unit_days.alignment_scored_count,
+        generations_aggregated_to_unit_days.alignment_score_sum,
+        generations_aggregated_to_unit_days.diversity_scored_count,
+        generations_aggregated_to_unit_days.diversity_score_sum,
+        generations_aggregated_to_unit_days.metric_date,
+        generations_aggregated_to_unit_days.last_received_at
+
+    from generations_aggregated_to_unit_days
+    inner join experiments
+        on generations_aggregated_to_unit_days.experiment_id = experiments.experiment_id
+
+)
+
+select * from unit_days_named
