@@ -9,6 +9,19 @@ It serves, on 127.0.0.1, the endpoints the publisher and dbt-metabase call, foll
 403, 404, 409 on a stale permission-graph revision), with state kept between calls. Databases
 are real: sync reads the PostgreSQL catalogue and card queries run there. Faults (error status,
 delay, dropped connection, with or without applying the write) can be injected per request.
+
+Decisions (where Metabase is not specified or cannot be copied):
+- the pre-registered warehouse is synced synchronously by `start()`; POST /api/database and
+  POST .../sync_schema sync asynchronously (`sync_delay_seconds` per phase: tables appear
+  "incomplete", then become "complete"); sync keeps ids and never overwrites edited descriptions;
+- unknown routes and methods Metabase lacks (DELETE /api/notification/1) answer 404
+  "API endpoint does not exist.", as Metabase's router does; missing entities 404 "Not found.";
+- POST /api/user also takes `password` (and PUT /api/user/{id}/password exists) so tests can log
+  in as a member of a group; effective permissions: collections by the collection graph (most
+  permissive group wins, admins always write, personal collections only their owner), running a
+  card needs view-data not "blocked", an ad hoc native query needs query-builder-and-native;
+  per-schema/table data permissions are accepted and count as partial access;
+- card queries run only native SQL; MBQL questions are stored and converted, not executed.
 """
 
 from experiment_analytics.metabase_double.faults import Fault

@@ -223,7 +223,10 @@ class MetabaseDouble:
         self._server.double = self
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="metabase-double", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="metabase-double",
+            daemon=True,
         )
         self._thread.start()
         _logger.info("Metabase double %s serving at %s", self.version, self.url)
