@@ -28,20 +28,26 @@ LATE_OUTCOME_SHARE = 0.01
 MAX_LATE_HOURS = 36
 
 
-def uniform(key: str, stream: int | str) -> str:
-    """SQL for a uniform draw in [0, 1) from 53 bits of a seeded hash of `key`."""
-    return (
-        f"(((hashint8extended(({key})::bigint, %(seed_base)s + {stream}) >> 11)"
-        " & 9007199254740991)::float8 / 9007199254740992.0)"
-    )
+def _high(hash_column: str) -> str:
+    """A uniform draw in [0, 1) from the high 32 bits of a 64-bit hash column."""
+    return f"(({hash_column} >> 32) & 4294967295)::float8 / 4294967296.0"
 
 
-def normal(key: str, stream_a: int, stream_b: int, *, sine: bool = False) -> str:
-    """SQL for a standard normal draw (Box-Muller); cos and sin of one pair are independent."""
+def _low(hash_column: str) -> str:
+    """A uniform draw in [0, 1) from the low 32 bits of a 64-bit hash column."""
+    return f"({hash_column} & 4294967295)::float8 / 4294967296.0"
+
+
+def _hash(key: str, stream: int | str) -> str:
+    return f"hashint8extended(({key})::bigint, %(seed_base)s + {stream})"
+
+
+def _normal(hash_column: str, *, sine: bool = False) -> str:
+    """A standard normal draw (Box-Muller) from the two halves of one hash column; the cos
+    and sin forms of one pair are independent draws."""
     trig = "sin" if sine else "cos"
     return (
-        f"(sqrt(-2.0 * ln(1.0 - {uniform(key, stream_a)}))"
-        f" * {trig}(2.0 * pi() * {uniform(key, stream_b)}))"
+        f"(sqrt(-2.0 * ln(1.0 - {_high(hash_column)})) * {trig}(2.0 * pi() * {_low(hash_column)}))"
     )
 
 
@@ -58,39 +64,24 @@ def _variant_rows() -> str:
             high = 2.0 if position == len(experiment.variants) - 1 else low + share
             truth = VARIANT_TRUTHS[variant.id]
             policy = variant.policy
+            completion = policy.model.completion_tokens_median * policy.completion_tokens_factor
             rows.append(
                 f"({experiment.id}, {variant.id}, {low!r}::float8, {high!r}::float8,"
                 f" {policy.id}, {truth.acceptance_rate!r}::float8, {policy.edit_share!r}::float8,"
                 f" {policy.extra_edit_scale!r}::float8, {truth.latency_median_ms!r}::float8,"
-                f" {policy.constraint_violation_rate!r}::float8, {policy.alignment_mean!r}::float8,"
-                f" {policy.diversity_mean!r}::float8,"
-                f" {policy.model.completion_tokens_median * policy.completion_tokens_factor!r}"
-                "::float8)"
+                f" {policy.constraint_violation_rate!r}::float8,"
+                f" {policy.alignment_mean!r}::float8, {policy.diversity_mean!r}::float8,"
+                f" {completion!r}::float8)"
             )
             low = high
-    return ",\n            ".join(rows)
+    return ",\n                ".join(rows)
 
 
-VARIANTS_CTE = f"""
-    variants as (
-        select *
-        from (values
-            {_variant_rows()}
-        ) as v (
-            experiment_id, variant_id, allocation_from, allocation_to, policy_version_id,
-            acceptance_rate, edit_share, extra_edit_scale, latency_median_ms, violation_rate,
-            alignment_mean, diversity_mean, completion_tokens_median
-        )
-    )"""
-
-UNIT_ID = "'user-' || lpad(({user})::text, 7, '0')"
-USER_NUMBER = "mod({offset} + {unit} - 1, %(user_pool)s) + 1"
-
-
-def assignments_sql() -> str:
-    user = USER_NUMBER.format(offset="e.user_offset", unit="k.unit_index")
-    return f"""
-insert into exp.assignments (experiment_id, variant_id, unit_id, assigned_at)
+# The users of every experiment that has traffic, with their variant and their own propensities.
+# Each connection that draws events keeps a copy as a temporary table (small: ~1 row per 10
+# generations); exp.assignments is filled from it.
+UNITS_SQL = f"""
+create temporary table demo_units on commit preserve rows as
 with
     experiment_units as (
         select *
@@ -99,12 +90,26 @@ with
             %(ramp_seconds)s::float8[], %(unit_counts)s::integer[], %(user_offsets)s::integer[]
         ) as e (experiment_id, started_at, ramp_seconds, unit_count, user_offset)
     ),
-    {VARIANTS_CTE.strip()},
-    units as (
+    variants as (
+        select *
+        from (values
+                {_variant_rows()}
+        ) as v (
+            experiment_id, variant_id, allocation_from, allocation_to, policy_version_id,
+            acceptance_rate, edit_share, extra_edit_scale, latency_median_ms, violation_rate,
+            alignment_mean, diversity_mean, completion_tokens_median
+        )
+    ),
+    unit_hashes as (
         select
             e.experiment_id,
-            {UNIT_ID.format(user=user)} as unit_id,
-            {uniform("k.unit_index", "100 + e.experiment_id")} as variant_draw,
+            k.unit_index,
+            e.unit_count,
+            -- Users take part in several experiments: unit k of an experiment is user
+            -- (offset + k) of a shared pool, and user-level traits hash the user number.
+            mod(e.user_offset + k.unit_index - 1, %(user_pool)s) + 1 as user_number,
+            {_hash("k.unit_index", "100 + e.experiment_id")} as variant_hash,
+            -- Enrollment is linear over the ramp, and truncated to the second.
             date_trunc(
                 'second',
                 e.started_at
@@ -112,23 +117,53 @@ with
             ) as assigned_at
         from experiment_units as e
         cross join lateral generate_series(1, e.unit_count) as k (unit_index)
+    ),
+    user_hashes as (
+        select
+            u.*,
+            {_hash("u.user_number", 30)} as propensity_hash,
+            {_hash("u.user_number", 31)} as latency_hash
+        from unit_hashes as u
+        offset 0
     )
 select
-    units.experiment_id,
-    variants.variant_id,
-    units.unit_id,
-    units.assigned_at
-from units
-inner join variants
-    on units.experiment_id = variants.experiment_id
-    and units.variant_draw >= variants.allocation_from
-    and units.variant_draw < variants.allocation_to
+    u.experiment_id,
+    u.unit_index,
+    v.variant_id,
+    'user-' || lpad(u.user_number::text, 7, '0') as unit_id,
+    u.assigned_at,
+    v.policy_version_id,
+    least(
+        0.999, greatest(0.0,
+        v.acceptance_rate + {USER_OFFSET_HALF_WIDTH} * (2.0 * {_high("u.propensity_hash")} - 1.0)
+    )) as keep_probability,
+    v.edit_share,
+    v.extra_edit_scale,
+    v.latency_median_ms * exp({LATENCY_USER_SIGMA} * {_normal("u.latency_hash")})
+        as user_latency_median_ms,
+    v.violation_rate,
+    v.alignment_mean,
+    v.diversity_mean,
+    v.completion_tokens_median
+from user_hashes as u
+inner join variants as v
+    on u.experiment_id = v.experiment_id
+    and {_high("u.variant_hash")} >= v.allocation_from
+    and {_high("u.variant_hash")} < v.allocation_to
+"""
+
+ASSIGNMENTS_SQL = """
+insert into exp.assignments (experiment_id, variant_id, unit_id, assigned_at)
+select experiment_id, variant_id, unit_id, assigned_at
+from demo_units
 """
 
 
 def events_sql() -> str:
-    gi = "g.generation_index"
-    user = "g.user_number"
+    hashes = ",\n            ".join(
+        f"{_hash('s.first_generation + n.offset_in_slice', stream)} as h{stream}"
+        for stream in range(1, 12)
+    )
     return f"""
 insert into exp.events (
     id, event_type, experiment_id, variant_id, unit_id, request_id, occurred_at, received_at,
@@ -142,113 +177,105 @@ with
             %(experiment_ids)s::integer[], %(window_starts)s::timestamptz[],
             %(window_seconds)s::float8[], %(first_generations)s::bigint[],
             %(generation_counts)s::integer[], %(started_ats)s::timestamptz[],
-            %(ramp_seconds)s::float8[], %(unit_counts)s::integer[], %(user_offsets)s::integer[]
+            %(ramp_seconds)s::float8[], %(unit_counts)s::integer[]
         ) as s (
             experiment_id, window_start, window_seconds, first_generation, generation_count,
-            started_at, ramp_seconds, unit_count, user_offset
+            started_at, ramp_seconds, unit_count
         )
     ),
-    {VARIANTS_CTE.strip()},
-    generations_timed as (
+    generation_hashes as (
+        -- Every draw of a generation comes from 11 seeded hashes of its global index (two
+        -- 32-bit uniforms each). OFFSET 0 keeps each hash computed once per row.
         select
             s.experiment_id,
+            s.unit_count,
             s.started_at,
             s.ramp_seconds,
-            s.unit_count,
-            s.user_offset,
+            s.window_start,
+            s.window_seconds,
             s.first_generation + n.offset_in_slice as generation_index,
-            s.window_start
-            + s.window_seconds * {uniform("s.first_generation + n.offset_in_slice", 1)}
-            * interval '1 second' as occurred_at
+            {hashes}
         from slices as s
         cross join lateral generate_series(0, s.generation_count - 1) as n (offset_in_slice)
+        offset 0
+    ),
+    generations_timed as (
+        select
+            h.*,
+            h.window_start + h.window_seconds * {_high("h.h1")} * interval '1 second'
+                as occurred_at
+        from generation_hashes as h
+        offset 0
     ),
     generations_of_units as (
-        -- Only users already enrolled can generate: enrollment is linear over the ramp, so the
-        -- enrolled users at time t are units 1..unit_count * (t - start) / ramp.
+        -- Only enrolled users generate: at time t the enrolled users are units
+        -- 1 .. unit_count * (t - start) / ramp, so assignment always precedes the first event.
         select
-            t.experiment_id,
-            t.generation_index,
-            t.occurred_at,
-            t.unit_index,
-            {USER_NUMBER.format(offset="t.user_offset", unit="t.unit_index")} as user_number,
-            {uniform("t.unit_index", "100 + t.experiment_id")} as variant_draw
-        from (
-            select
-                timed.*,
-                least(
-                    timed.unit_count,
-                    1 + floor(
-                        {uniform("timed.generation_index", 2)} * timed.unit_count * least(
-                            1.0,
-                            extract(epoch from timed.occurred_at - timed.started_at)
-                            / timed.ramp_seconds
-                        )
-                    )::integer
-                ) as unit_index
-            from generations_timed as timed
-        ) as t
+            t.*,
+            least(
+                t.unit_count,
+                1 + floor(
+                    {_low("t.h1")} * t.unit_count * least(
+                        1.0, extract(epoch from t.occurred_at - t.started_at) / t.ramp_seconds
+                    )
+                )::integer
+            ) as unit_index
+        from generations_timed as t
     ),
     generations_drawn as (
         select
             g.generation_index,
             g.experiment_id,
-            v.variant_id,
-            v.policy_version_id,
-            {UNIT_ID.format(user=user)} as unit_id,
-            md5(%(seed)s::text || ':' || {gi}::text)::uuid as request_id,
+            u.variant_id,
+            u.policy_version_id,
+            u.unit_id,
+            md5(%(seed)s::text || ':' || g.generation_index::text)::uuid as request_id,
             g.occurred_at,
             g.occurred_at + (
-                0.05 - 0.4 * ln(1.0 - {uniform(gi, 17)})
-                + case when {uniform(gi, 18)} < {LATE_GENERATION_SHARE}
-                    then 3600.0 * (1.0 + {MAX_LATE_HOURS - 1}.0 * {uniform(gi, 19)} ^ 2)
+                0.05 - 0.4 * ln(1.0 - {_high("g.h9")})
+                + case when {_low("g.h9")} < {LATE_GENERATION_SHARE}
+                    then 3600.0 * (1.0 + {MAX_LATE_HOURS - 1}.0 * ({_high("g.h10")}) ^ 2)
                     else 0.0 end
             ) * interval '1 second' as received_at,
-            round(10.0 * v.latency_median_ms * exp(
-                {LATENCY_USER_SIGMA} * {normal(user, 31, 32)}
-                + {LATENCY_SIGMA} * {normal(gi, 7, 8)}
-            ) * case when {uniform(gi, 9)} < {LATENCY_RETRY_SHARE}
-                then {LATENCY_RETRY_FACTOR} else 1.0 end) / 10.0 as latency_ms,
-            greatest(8, round(450.0 * exp(0.7 * {normal(gi, 7, 8, sine=True)})))::integer
+            round(10.0 * u.user_latency_median_ms * exp({LATENCY_SIGMA} * {_normal("g.h4")})
+                * case when {_high("g.h5")} < {LATENCY_RETRY_SHARE}
+                    then {LATENCY_RETRY_FACTOR} else 1.0 end
+            ) / 10.0 as latency_ms,
+            greatest(8, round(450.0 * exp(0.7 * {_normal("g.h4", sine=True)})))::integer
                 as prompt_tokens,
-            greatest(1, round(v.completion_tokens_median * exp(0.5 * {normal(gi, 12, 13)})))
+            greatest(1, round(u.completion_tokens_median * exp(0.5 * {_normal("g.h8")})))
                 ::integer as completion_tokens,
-            case when {uniform(gi, 14)} < v.violation_rate
-                then round(300.0 + 650.0 * {uniform(gi, 15)}) / 1000.0
+            case when {_low("g.h5")} < u.violation_rate
+                then round(300.0 + 650.0 * {_high("g.h6")}) / 1000.0
                 else 1.0 end as constraint_respect_score,
             round(10000.0 * least(1.0, greatest(0.0,
-                v.alignment_mean + 0.08 * {normal(gi, 10, 11)}))) / 10000.0 as alignment_score,
+                u.alignment_mean + 0.08 * {_normal("g.h7")}))) / 10000.0 as alignment_score,
             round(10000.0 * least(1.0, greatest(0.0,
-                v.diversity_mean + 0.12 * {normal(gi, 10, 11, sine=True)}))) / 10000.0
+                u.diversity_mean + 0.12 * {_normal("g.h7", sine=True)}))) / 10000.0
                 as diversity_score,
             case
-                when {uniform(gi, 3)} < v.acceptance_rate
-                    + {USER_OFFSET_HALF_WIDTH} * (2.0 * {uniform(user, 30)} - 1.0)
-                    then case when {uniform(gi, 4)} < v.edit_share then 'edited' else 'accepted' end
-                when {uniform(gi, 6)} < {IGNORED_SHARE} then null
+                when {_high("g.h2")} < u.keep_probability
+                    then case when {_low("g.h2")} < u.edit_share then 'edited' else 'accepted' end
+                when {_low("g.h3")} < {IGNORED_SHARE} then null
                 else 'rejected'
             end as outcome_type,
-            1 + floor(-v.extra_edit_scale * ln(1.0 - {uniform(gi, 5)}))::integer as edits,
-            least(3600.0, 2.0 - 20.0 * ln(1.0 - {uniform(gi, 16)})) as outcome_delay_seconds,
-            0.05 - 0.4 * ln(1.0 - {uniform(gi, 20)})
-            + case when {uniform(gi, 21)} < {LATE_OUTCOME_SHARE}
-                then 3600.0 * (1.0 + 23.0 * {uniform(gi, 22)} ^ 2)
+            1 + floor(-u.extra_edit_scale * ln(1.0 - {_high("g.h3")}))::integer as edits,
+            g.occurred_at
+            + least(3600.0, 2.0 - 20.0 * ln(1.0 - {_low("g.h6")})) * interval '1 second'
+                as outcome_at,
+            0.05 - 0.4 * ln(1.0 - {_low("g.h10")})
+            + case when {_high("g.h11")} < {LATE_OUTCOME_SHARE}
+                then 3600.0 * (1.0 + 23.0 * ({_low("g.h11")}) ^ 2)
                 else 0.0 end as outcome_receive_seconds
         from generations_of_units as g
-        inner join variants as v
-            on g.experiment_id = v.experiment_id
-            and g.variant_draw >= v.allocation_from
-            and g.variant_draw < v.allocation_to
-    ),
-    generations_with_outcome_times as (
-        select
-            d.*,
-            d.occurred_at + d.outcome_delay_seconds * interval '1 second' as outcome_at
-        from generations_drawn as d
+        inner join demo_units as u
+            on g.experiment_id = u.experiment_id
+            and g.unit_index = u.unit_index
+        offset 0
     ),
     events as (
         select e.*
-        from generations_with_outcome_times as g
+        from generations_drawn as g
         cross join lateral (values
             (
                 2 * g.generation_index - 1, 'generation', g.experiment_id, g.variant_id,
@@ -292,7 +319,6 @@ def slice_params(plan: Plan, slices: list[Slice]) -> dict[str, list]:
         "started_ats": [w.started_at for w in windows],
         "ramp_seconds": [w.ramp_seconds for w in windows],
         "unit_counts": [w.unit_count for w in windows],
-        "user_offsets": [w.user_offset for w in windows],
     }
 
 
@@ -307,6 +333,7 @@ def unit_params(plan: Plan) -> dict[str, list]:
     }
 
 
+# One UTC day of metric aggregates (its hourly buckets and its daily bucket), from exp.events.
 METRIC_AGGREGATES_SQL = """
 insert into exp.metric_aggregates (
     bucket_start, bucket_type, experiment_id, variant_id, metric_name, mean, count, variance,
@@ -325,7 +352,10 @@ with
             alignment_score,
             diversity_score
         from exp.events
-        where event_type = 'generation' and occurred_at >= %(since)s
+        where
+            event_type = 'generation'
+            and occurred_at >= %(day_start)s
+            and occurred_at < %(day_start)s + interval '1 day'
     ),
     outcomes as (
         select
@@ -333,7 +363,11 @@ with
             event_type,
             edit_count
         from exp.events
-        where event_type in ('accepted', 'edited', 'rejected') and occurred_at >= %(since)s
+        where
+            event_type in ('accepted', 'edited', 'rejected')
+            -- an outcome follows its generation by at most an hour
+            and occurred_at >= %(day_start)s
+            and occurred_at < %(day_start)s + interval '1 day 2 hours'
     ),
     per_generation as (
         select

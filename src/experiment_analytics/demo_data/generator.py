@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -110,16 +111,14 @@ def generate(
                 _logger.info("truncating the exp tables")
                 cur.execute("truncate " + ", ".join(f"exp.{t}" for t in SOURCE_TABLES))
             _insert_dimensions(cur, plan, seed)
-            cur.execute(
-                event_sql.assignments_sql(),
-                {**event_sql.unit_params(plan), **_common_params(plan, seed)},
-            )
+            _create_units(conn, plan, seed)
+            cur.execute(event_sql.ASSIGNMENTS_SQL)
             assignments = cur.rowcount
         _logger.info("%s assignments of %s users", f"{assignments:,}", f"{plan.user_pool:,}")
         inserted, generations = _draw_days(
             settings, plan, seed, range(HISTORY_DAYS), received_after=None, received_until=end_at
         )
-        aggregates = _compute_aggregates(conn, plan.history_start, end_at)
+        aggregates = _compute_aggregates(settings, plan.history_start, end_at, end_at)
         _analyze(conn)
     finally:
         conn.close()
@@ -178,7 +177,7 @@ def append_days(
         )
         with conn.cursor() as cur:
             cur.execute("delete from exp.metric_aggregates where bucket_start >= %s", (since,))
-        aggregates = _compute_aggregates(conn, since, new_end)
+        aggregates = _compute_aggregates(settings, since, new_end, new_end)
         _analyze(conn)
     finally:
         conn.close()
@@ -212,46 +211,87 @@ def _draw_days(
         "received_until": received_until,
     }
     total_days = len(days)
-    done = {"days": 0, "events": 0}
+    progress = {"days": 0, "events": 0}
+    lock = threading.Lock()
 
-    def run_day(day: int) -> tuple[int, int]:
-        slices = by_day.get(day, [])
-        if not slices:
-            return 0, 0
+    def run_days(worker_days: list[int]) -> tuple[int, int]:
         conn = _open(settings)
+        inserted_sum = generations_sum = 0
         try:
-            with conn.cursor() as cur:
-                cur.execute(sql, {**event_sql.slice_params(plan, slices), **common})
-                inserted = cur.rowcount
+            _create_units(conn, plan, seed)
+            for day in worker_days:
+                slices = by_day.get(day, [])
+                if not slices:
+                    continue
+                with conn.cursor() as cur:
+                    cur.execute(sql, {**event_sql.slice_params(plan, slices), **common})
+                    inserted = cur.rowcount
+                inserted_sum += inserted
+                generations_sum += sum(s.generation_count for s in slices)
+                with lock:
+                    progress["days"] += 1
+                    progress["events"] += inserted
+                    _logger.info(
+                        "day %d/%d (%s): %s events, %s in total",
+                        progress["days"],
+                        total_days,
+                        plan.day_start(day).date(),
+                        f"{inserted:,}",
+                        f"{progress['events']:,}",
+                    )
         finally:
             conn.close()
-        return inserted, sum(s.generation_count for s in slices)
+        return inserted_sum, generations_sum
 
-    inserted_total = generations_total = 0
+    shares = [list(days)[worker::WORKERS] for worker in range(WORKERS)]
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for day, (inserted, generations) in zip(days, pool.map(run_day, days), strict=True):
-            inserted_total += inserted
-            generations_total += generations
-            done["days"] += 1
-            _logger.info(
-                "day %d/%d (%s): %s events, %s in total",
-                done["days"],
-                total_days,
-                plan.day_start(day).date(),
-                f"{inserted:,}",
-                f"{inserted_total:,}",
-            )
-    return inserted_total, generations_total
+        results = list(pool.map(run_days, shares))
+    return sum(r[0] for r in results), sum(r[1] for r in results)
 
 
-def _compute_aggregates(conn, since: datetime, computed_until: datetime) -> int:
-    started = time.perf_counter()
+def _create_units(conn, plan: Plan, seed: int) -> None:
     with conn.cursor() as cur:
+        cur.execute("drop table if exists pg_temp.demo_units")
         cur.execute(
-            event_sql.METRIC_AGGREGATES_SQL, {"since": since, "computed_until": computed_until}
+            event_sql.UNITS_SQL, {**event_sql.unit_params(plan), **_common_params(plan, seed)}
         )
-        rows = cur.rowcount
-    _logger.info("metric_aggregates: %s rows in %.1f s", f"{rows:,}", time.perf_counter() - started)
+        cur.execute("analyze pg_temp.demo_units")
+
+
+def _compute_aggregates(
+    settings: ConnectionSettings, since: datetime, until: datetime, computed_until: datetime
+) -> int:
+    """Insert the metric aggregates of the UTC days from `since` to `until`, in parallel."""
+    started = time.perf_counter()
+    first = since.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    days = []
+    while first < until:
+        days.append(first)
+        first += DAY
+
+    def run(worker_days: list[datetime]) -> int:
+        conn = _open(settings)
+        rows = 0
+        try:
+            with conn.cursor() as cur:
+                for day_start in worker_days:
+                    cur.execute(
+                        event_sql.METRIC_AGGREGATES_SQL,
+                        {"day_start": day_start, "computed_until": computed_until},
+                    )
+                    rows += cur.rowcount
+        finally:
+            conn.close()
+        return rows
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        rows = sum(pool.map(run, [days[worker::WORKERS] for worker in range(WORKERS)]))
+    _logger.info(
+        "metric_aggregates: %s rows for %d days in %.1f s",
+        f"{rows:,}",
+        len(days),
+        time.perf_counter() - started,
+    )
     return rows
 
 
