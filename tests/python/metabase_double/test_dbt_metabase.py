@@ -8,11 +8,13 @@ from pathlib import Path
 
 import dbtmetabase._models
 import pytest
+import yaml
 from dbtmetabase import DbtMetabase
 
 from experiment_analytics.dbt import run_dbt
 from experiment_analytics.metabase_double import MetabaseDouble
 from experiment_analytics.warehouse import ConnectionSettings, connect
+from metabase_double.conftest import Api
 
 PROJECT = {
     "dbt_project.yml": """
@@ -112,3 +114,49 @@ def test_export_models_against_the_double(manifest, monkeypatch) -> None:
         assert [r.path for r in double.write_requests()] == [
             f"/api/database/{double.database_id}/sync_schema"
         ]
+
+
+@pytest.mark.slow
+def test_export_exposures_against_the_double(manifest, tmp_path) -> None:
+    manifest_path, settings = manifest
+    with MetabaseDouble(warehouse=settings, database_name="Warehouse") as double:
+        api = Api(double.url, {"X-API-KEY": double.api_key})
+        collection = api.ok("POST", "/api/collection", {"name": "Experiment dashboards"})
+        card = api.ok(
+            "POST",
+            "/api/card",
+            {
+                "name": "Experiment list",
+                "display": "table",
+                "visualization_settings": {},
+                "collection_id": collection["id"],
+                "dataset_query": {
+                    "database": double.database_id,
+                    "type": "native",
+                    "native": {"query": "select * from marts.experiment_summaries"},
+                },
+            },
+        )
+        dashboard = api.ok(
+            "POST",
+            "/api/dashboard",
+            {"name": "Experiments overview", "collection_id": collection["id"]},
+        )
+        api.ok(
+            "PUT",
+            f"/api/dashboard/{dashboard['id']}",
+            {
+                "dashcards": [
+                    {"id": -1, "card_id": card["id"], "row": 0, "col": 0, "size_x": 12, "size_y": 6}
+                ]
+            },
+        )
+        DbtMetabase(
+            manifest_path=manifest_path, metabase_url=double.url, metabase_api_key=double.api_key
+        ).extract_exposures(output_path=str(tmp_path), output_grouping=None)
+    exposures = yaml.safe_load((tmp_path / "exposures.yml").read_text())["exposures"]
+    by_label = {e["label"]: e for e in exposures}
+    assert set(by_label) == {"Experiment list", "Experiments overview"}
+    for exposure in by_label.values():
+        assert exposure["depends_on"] == ["ref('experiment_summaries')"]
+        assert exposure["owner"]["email"] == double.admin_email
