@@ -1,7 +1,8 @@
 {#
     Metabase model "Daily Metrics": the platform's daily metric aggregates (one row per UTC day x
     experiment x variant x metric) with experiment and variant names. For percentile metrics
-    (latency_p50/p95/p99) `mean` holds the percentile.
+    (latency_p50/p95/p99) `mean` holds the percentile and `variance` is empty; for the others
+    count, mean and sample variance recombine exactly across days.
 #}
 with
 
@@ -21,7 +22,9 @@ daily_metrics_columns as (
         metric_name,
         mean,
         count,
-        metric_date
+        variance,
+        metric_date,
+        computed_at
     from daily_metrics
 
 )
