@@ -14,7 +14,7 @@
     raises an error that names the function and the bad value.
 #}
 {% macro statistics_functions_ddl(schema=none) %}
-{%- set schema = schema or target.schema -%}
+{%- set schema = schema or statistics_schema() -%}
 create schema if not exists {{ schema }};
 
 -- ln(1 + x) without catastrophic cancellation for small x (no log1p before PostgreSQL 18).
@@ -365,5 +365,13 @@ $fn$;
 
 {% macro create_statistics_functions(schema=none) %}
     {% do run_query(statistics_functions_ddl(schema)) %}
-    {{ log('statistics functions created in schema ' ~ (schema or target.schema), info=true) }}
+    {{ log('statistics functions created in schema ' ~ (schema or statistics_schema()), info=true) }}
 {% endmacro %}
+
+{#
+    The schema holding the statistics functions: the target schema. (sqlfluff's jinja templater
+    has no `target`, so lint renders a placeholder.)
+#}
+{% macro statistics_schema() -%}
+    {{- target.schema if target is defined else 'analytics' -}}
+{%- endmacro %}

@@ -12,7 +12,7 @@
         chi_square_statistics.srm_chi_square,
         case
             when chi_square_statistics.srm_degrees_of_freedom >= 1
-                then {{ target.schema }}.stat_chi_square_sf(
+                then {{ statistics_schema() }}.stat_chi_square_sf(
                     chi_square_statistics.srm_chi_square, chi_square_statistics.srm_degrees_of_freedom
                 )
         end as srm_p_value

@@ -4,7 +4,9 @@
 #}
 
 {# Delta-method variance of one unit's contribution to a ratio metric sum(M) / sum(D). #}
-{% macro ratio_metric_unit_variance(mean_numerator, mean_denominator, variance_numerator, variance_denominator, covariance) -%}
+{% macro ratio_metric_unit_variance(
+    mean_numerator, mean_denominator, variance_numerator, variance_denominator, covariance
+) -%}
     (
         (
             ({{ variance_numerator }})
@@ -15,7 +17,9 @@
 {%- endmacro %}
 
 {# Welch-Satterthwaite degrees of freedom from the two variances of the arm means (s2 / n). #}
-{% macro welch_degrees_of_freedom(variance_of_mean_treatment, units_treatment, variance_of_mean_control, units_control) -%}
+{% macro welch_degrees_of_freedom(
+    variance_of_mean_treatment, units_treatment, variance_of_mean_control, units_control
+) -%}
     (
         (({{ variance_of_mean_treatment }}) + ({{ variance_of_mean_control }})) ^ 2
         / (
@@ -27,12 +31,12 @@
 
 {# Two-sided Welch p-value of t = diff / se with Welch df (functions from create_statistics_functions). #}
 {% macro welch_p_value(diff, standard_error, degrees_of_freedom) -%}
-    {{ target.schema }}.stat_t_two_sided_p(({{ diff }}) / ({{ standard_error }}), {{ degrees_of_freedom }})
+    {{ statistics_schema() }}.stat_t_two_sided_p(({{ diff }}) / ({{ standard_error }}), {{ degrees_of_freedom }})
 {%- endmacro %}
 
 {# Half-width of the two-sided confidence interval: t_{1 - alpha/2, df} * se. #}
 {% macro welch_confidence_half_width(standard_error, degrees_of_freedom, confidence_level=0.95) -%}
-    ({{ target.schema }}.stat_t_quantile({{ 1 - (1 - confidence_level) / 2 }}, {{ degrees_of_freedom }}) * ({{ standard_error }}))
+    ({{ statistics_schema() }}.stat_t_quantile({{ 1 - (1 - confidence_level) / 2 }}, {{ degrees_of_freedom }}) * ({{ standard_error }}))
 {%- endmacro %}
 
 {#

@@ -33,6 +33,7 @@ experiments as (
 ),
 
 {% if is_incremental() %}
+-- noqa: disable=LT02
 
 days_to_rebuild as (
 
@@ -44,6 +45,7 @@ days_to_rebuild as (
 
 ),
 
+-- noqa: enable=LT02
 {% endif %}
 
 generations_in_scope as (
