@@ -57,7 +57,7 @@ variant_performance as (
         active_experiment_variants.variant_name,
         active_experiment_variants.is_control,
         active_experiment_variants.allocation,
-        coalesce(assignments_aggregated_to_variants.assigned_unit_count, 0) as users,
+        coalesce(assignments_aggregated_to_variants.assigned_unit_count, 0) as users,  -- noqa: RF04
         coalesce(generations_aggregated_to_variants.generation_count, 0) as generation_count,
         generations_aggregated_to_variants.accepted_count::double precision
         / nullif(generations_aggregated_to_variants.generation_count, 0) as acceptance_rate,

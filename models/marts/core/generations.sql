@@ -32,39 +32,39 @@ policy_versions as (
 
 {% if is_incremental() %}
 
-recently_received_events as (
+    recently_received_events as (
 
-    select
-        request_id,
-        event_type,
-        occurred_date
+        select
+            request_id,
+            event_type,
+            occurred_date
 
-    from events
+        from events
 
-    where received_at > {{ late_event_cutoff('last_received_at') }}
+        where received_at > {{ late_event_cutoff('last_received_at') }}
 
-),
+    ),
 
-days_to_rebuild as (
+    days_to_rebuild as (
 
-    select occurred_date as generated_date
+        select occurred_date as generated_date
 
-    from recently_received_events
+        from recently_received_events
 
-    where event_type = 'generation'
+        where event_type = 'generation'
 
-    union
+        union
 
-    {# an outcome received late belongs to the day of its generation, already built #}
-    select built_generations.generated_date
+        {# an outcome received late belongs to the day of its generation, already built #}
+        select built_generations.generated_date
 
-    from recently_received_events
-    inner join {{ this }} as built_generations
-        on recently_received_events.request_id = built_generations.request_id
+        from recently_received_events
+        inner join {{ this }} as built_generations
+            on recently_received_events.request_id = built_generations.request_id
 
-    where recently_received_events.event_type <> 'generation'
+        where recently_received_events.event_type <> 'generation'
 
-),
+    ),
 
 {% endif %}
 

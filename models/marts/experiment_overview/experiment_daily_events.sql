@@ -29,25 +29,25 @@ experiments as (
 
 {% if is_incremental() %}
 
-days_to_rebuild as (
+    days_to_rebuild as (
 
-    select recent_generations.generated_date as event_date
+        select recent_generations.generated_date as event_date
 
-    from generations as recent_generations
+        from generations as recent_generations
 
-    where recent_generations.last_received_at > {{ late_event_cutoff('last_received_at') }}
+        where recent_generations.last_received_at > {{ late_event_cutoff('last_received_at') }}
 
-    union
+        union
 
-    select recent_generations.outcome_date as event_date
+        select recent_generations.outcome_date as event_date
 
-    from generations as recent_generations
+        from generations as recent_generations
 
-    where
-        recent_generations.last_received_at > {{ late_event_cutoff('last_received_at') }}
-        and recent_generations.outcome_date is not null
+        where
+            recent_generations.last_received_at > {{ late_event_cutoff('last_received_at') }}
+            and recent_generations.outcome_date is not null
 
-),
+    ),
 
 {% endif %}
 

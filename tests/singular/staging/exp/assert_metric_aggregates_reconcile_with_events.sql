@@ -83,13 +83,13 @@ generations_visible_to_buckets as (
         on
             buckets.experiment_id = generation_events.experiment_id
             and buckets.variant_id = generation_events.variant_id
-            and generation_events.occurred_at >= buckets.bucket_started_at
-            and generation_events.occurred_at < buckets.bucket_ended_at
-            and generation_events.received_at <= buckets.computed_at
+            and buckets.bucket_started_at <= generation_events.occurred_at
+            and buckets.bucket_ended_at > generation_events.occurred_at
+            and buckets.computed_at >= generation_events.received_at
     left join outcome_events
         on
             generation_events.request_id = outcome_events.request_id
-            and outcome_events.received_at <= buckets.computed_at
+            and buckets.computed_at >= outcome_events.received_at
 
 ),
 
