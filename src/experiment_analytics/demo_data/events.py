@@ -346,6 +346,7 @@ with
             experiment_id,
             variant_id,
             occurred_at,
+            received_at,
             latency_ms,
             (prompt_tokens + completion_tokens)::float8 as tokens,
             constraint_respect_score,
@@ -361,7 +362,8 @@ with
         select
             request_id,
             event_type,
-            edit_count
+            edit_count,
+            received_at
         from exp.events
         where
             event_type in ('accepted', 'edited', 'rejected')
@@ -369,21 +371,54 @@ with
             and occurred_at >= %(day_start)s
             and occurred_at < %(day_start)s + interval '1 day 2 hours'
     ),
-    per_generation as (
+    generations_with_outcomes as (
         select
             g.*,
-            case when o.event_type in ('accepted', 'edited') then 1.0 else 0.0 end::float8
-                as is_accepted,
-            coalesce(o.edit_count, 0)::float8 as edits
+            o.event_type as outcome_type,
+            o.edit_count,
+            o.received_at as outcome_received_at
         from generations as g
         left join outcomes as o on g.request_id = o.request_id
     ),
-    bucketed as (
-        select 'hourly' as bucket_type, date_trunc('hour', occurred_at) as bucket_start, *
-        from per_generation
+    buckets as (
+        select
+            'hourly' as bucket_type,
+            date_trunc('hour', occurred_at) as bucket_start,
+            interval '1 hour' as bucket_length,
+            *
+        from generations_with_outcomes
         union all
-        select 'daily' as bucket_type, date_trunc('day', occurred_at) as bucket_start, *
-        from per_generation
+        select
+            'daily' as bucket_type,
+            date_trunc('day', occurred_at) as bucket_start,
+            interval '1 day' as bucket_length,
+            *
+        from generations_with_outcomes
+    ),
+    buckets_computed as (
+        -- The pipeline computes a bucket 10 minutes after it closes (or at the end of the
+        -- data for the open ones) and sees only the events received by then.
+        select
+            b.*,
+            least(b.bucket_start + b.bucket_length + interval '10 minutes', %(computed_until)s)
+                as computed_at
+        from buckets as b
+    ),
+    per_generation as (
+        select
+            b.*,
+            case
+                when b.outcome_received_at <= b.computed_at
+                    and b.outcome_type in ('accepted', 'edited')
+                    then 1.0
+                else 0.0
+            end::float8 as is_accepted,
+            case
+                when b.outcome_received_at <= b.computed_at then coalesce(b.edit_count, 0)
+                else 0
+            end::float8 as edits
+        from buckets_computed as b
+        where b.received_at <= b.computed_at
     ),
     aggregated as (
         select
@@ -391,6 +426,7 @@ with
             bucket_start,
             experiment_id,
             variant_id,
+            computed_at,
             count(*) as generation_count,
             avg(is_accepted) as acceptance_mean,
             var_samp(is_accepted) as acceptance_variance,
@@ -408,8 +444,8 @@ with
             var_samp(alignment_score) as alignment_variance,
             avg(diversity_score) as diversity_mean,
             var_samp(diversity_score) as diversity_variance
-        from bucketed
-        group by 1, 2, 3, 4
+        from per_generation
+        group by 1, 2, 3, 4, 5
     )
 select
     a.bucket_start,
@@ -420,12 +456,7 @@ select
     m.mean,
     a.generation_count,
     m.variance,
-    least(
-        a.bucket_start
-        + case when a.bucket_type = 'hourly' then interval '1 hour' else interval '1 day' end
-        + interval '10 minutes',
-        %(computed_until)s
-    )
+    a.computed_at
 from aggregated as a
 cross join lateral (values
     ('acceptance_rate', a.acceptance_mean, a.acceptance_variance),

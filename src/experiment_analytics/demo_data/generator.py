@@ -172,9 +172,9 @@ def append_days(
             received_after=end_at,
             received_until=new_end,
         )
-        since = (end_at - timedelta(hours=event_sql.MAX_LATE_HOURS + 2)).replace(
-            hour=0, minute=0, second=0, microsecond=0
-        )
+        # Buckets computed before the old end saw only what had arrived then, so they stay;
+        # the open ones (computed at the old end) are recomputed with what arrived since.
+        since = (end_at - timedelta(hours=1)).replace(hour=0, minute=0, second=0, microsecond=0)
         with conn.cursor() as cur:
             cur.execute("delete from exp.metric_aggregates where bucket_start >= %s", (since,))
         aggregates = _compute_aggregates(settings, since, new_end, new_end)
