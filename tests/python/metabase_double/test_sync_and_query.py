@@ -38,7 +38,11 @@ def test_metadata_has_tables_columns_types_and_comments(api: Api, double) -> Non
     assert all("details" in t["db"] for t in tables_api)
 
 
-def test_sync_is_asynchronous_and_keeps_ids_and_edits(api: Api, double, mb_warehouse) -> None:
+def test_sync_is_asynchronous_and_keeps_ids_and_edits(
+    api: Api, double, mb_warehouse, monkeypatch
+) -> None:
+    # Phases long enough that a loaded CI machine still sees "incomplete" before "complete".
+    monkeypatch.setattr(double, "sync_delay_seconds", 0.5)
     db_id = double.database_id
     before = api.ok("GET", f"/api/database/{db_id}/metadata")
     experiments = next(t for t in before["tables"] if t["name"] == "experiments")
