@@ -11,7 +11,9 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 
+from experiment_analytics.dbt import PROJECT_DIR
 from experiment_analytics.errors import ExperimentAnalyticsError
 from experiment_analytics.metabase.run import PublishOptions, publish, validate_only
 from experiment_analytics.warehouse.connection import ConnectionSettings
@@ -102,6 +104,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=float(env("METABASE_HTTP_TIMEOUT", "30")),
         help="seconds per HTTP request (env METABASE_HTTP_TIMEOUT)",
     )
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=Path(env("DBT_PROJECT_DIR") or PROJECT_DIR),
+        help="the dbt project (env DBT_PROJECT_DIR; default: this repository)",
+    )
+    parser.add_argument(
+        "--target-path",
+        type=Path,
+        default=Path(env("DBT_TARGET_PATH")) if env("DBT_TARGET_PATH") else None,
+        help="dbt's target folder: manifest and summary JSON (env DBT_TARGET_PATH; "
+        "default <project>/target)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
 
@@ -120,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         metabase_password=os.environ.get("METABASE_PASSWORD") or None,
         metabase_database=args.metabase_database,
         warehouse=ConnectionSettings.from_env(),
+        project_dir=args.project_dir,
+        target_dir=args.target_path,
         managed_collection=args.managed_collection,
         plan=args.plan,
         prune=args.prune,

@@ -58,14 +58,19 @@ class ProjectInfo:
     relations: dict[tuple[str, str], tuple[str, ...]]
 
 
-def compile_analyses(settings: ConnectionSettings, target_path: Path | None = None) -> Path:
-    """Run `dbt compile` for the analyses; return the manifest path."""
+def compile_analyses(
+    settings: ConnectionSettings,
+    target_path: Path | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> Path:
+    """Run `dbt compile` for the analyses of the project in `project_dir`; return the manifest."""
     run_dbt(
         ["compile", "--select", "resource_type:analysis", "--quiet"],
         settings,
+        project_dir=project_dir,
         target_path=target_path,
     )
-    return (target_path or PROJECT_DIR / "target") / "manifest.json"
+    return (target_path or project_dir / "target") / "manifest.json"
 
 
 def _meta(node: dict[str, Any]) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def validate_only(options: PublishOptions) -> Specs:
     target = options.target_dir or options.project_dir / "target"
     manifest = target / "manifest.json"
     if options.compile:
-        manifest = compile_analyses(options.warehouse, target)
+        manifest = compile_analyses(options.warehouse, target, options.project_dir)
     project = load_project(manifest, options.project_dir)
     config = parse_publisher(
         options.project_dir / "metabase" / "publisher.yml",
@@ -84,6 +84,7 @@ def publish(options: PublishOptions) -> Summary:
         api_key=options.metabase_api_key,
     )
     publisher = Publisher(client, specs, settings)
+    publisher.summary.notes.extend(f"warning: {warning}" for warning in specs.warnings)
     try:
         summary = publisher.run()
     finally:

@@ -2,7 +2,8 @@
 
 Checks the specs against the dbt project (models, analyses, exposures) and the warehouse: every
 card query runs (Metabase's optional clauses removed, wrapped to return no rows) and returns
-exactly the columns its visualization uses. Every problem names its file, dashboard and card;
+every column its visualization uses (extra columns are a warning: charts ignore them, tables show
+them). Every problem names its file, dashboard and card;
 all problems are reported together in one SpecError.
 """
 
@@ -49,6 +50,8 @@ class Specs:
     config: PublisherConfig
     dashboards: tuple[DashboardSpec, ...]
     project: ProjectInfo
+    # Not errors: a query returning columns beyond its visualization's `columns`.
+    warnings: tuple[str, ...] = ()
 
 
 def template_tags(sql: str) -> list[str]:
@@ -99,6 +102,7 @@ def load_specs(
 ) -> Specs:
     """Parse every dashboard spec the exposures name and validate everything; raise SpecError."""
     problems: list[str] = []
+    warnings: list[str] = []
     dashboards: list[DashboardSpec] = []
     for exposure in sorted(project.dashboards.values(), key=lambda e: e.name):
         where = f"{exposure.original_file_path} (exposure {exposure.name})"
@@ -119,13 +123,15 @@ def load_specs(
     warehouse = _Warehouse(settings)
     try:
         for spec in dashboards:
-            problems.extend(_check_dashboard(spec, config, project, warehouse))
+            problems.extend(_check_dashboard(spec, config, project, warehouse, warnings))
         problems.extend(_check_publisher(config, project, warehouse))
     finally:
         warehouse.close()
     if problems:
         raise SpecError(problems)
-    return Specs(config, tuple(dashboards), project)
+    for warning in warnings:
+        _logger.warning("%s", warning)
+    return Specs(config, tuple(dashboards), project, tuple(warnings))
 
 
 def _check_field(ref: FieldRef, project: ProjectInfo, warehouse: _Warehouse) -> str | None:
@@ -168,7 +174,11 @@ def _check_query(
 
 
 def _check_dashboard(
-    spec: DashboardSpec, config: PublisherConfig, project: ProjectInfo, warehouse: _Warehouse
+    spec: DashboardSpec,
+    config: PublisherConfig,
+    project: ProjectInfo,
+    warehouse: _Warehouse,
+    warnings: list[str],
 ) -> list[str]:
     base = f"{spec.path} (dashboard {spec.dashboard})"
     problems: list[str] = []
@@ -203,12 +213,15 @@ def _check_dashboard(
         if columns is not None:
             missing = [c for c in card.columns if c not in columns]
             extra = [c for c in columns if c not in card.columns]
-            if missing or extra:
+            if missing:
                 problems.append(
                     f"{where}: query {card.query!r} returns {columns}, but the visualization uses "
-                    f"{list(card.columns)}"
-                    + (f" (missing: {missing})" if missing else "")
-                    + (f" (not used: {extra})" if extra else "")
+                    f"{list(card.columns)} (missing: {missing})"
+                )
+            elif extra:
+                # Harmless in Metabase (charts ignore them, tables show them): a warning.
+                warnings.append(
+                    f"{where}: query {card.query!r} also returns {extra}, not in 'columns'"
                 )
         for setting in _COLUMN_SETTINGS:
             value = card.visualization_settings.get(setting)

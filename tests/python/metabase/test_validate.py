@@ -177,13 +177,25 @@ def test_unknown_model_and_column(tmp_path, warehouse) -> None:
     )
 
 
-def test_query_returning_other_columns(tmp_path, warehouse) -> None:
+def test_query_lacking_a_visualization_column(tmp_path, warehouse) -> None:
     found = problems(
-        tmp_path, warehouse, dashboard(card(columns=["metric_date", "acceptance_rate"]))
+        tmp_path,
+        warehouse,
+        dashboard(card(columns=["metric_date", "acceptance_rate", "variant_name"])),
     )
     assert any(
-        "card trend: query 'vp__trend' returns" in p and "not used: ['experiment_name']" in p
+        "card trend: query 'vp__trend' returns" in p and "(missing: ['variant_name'])" in p
         for p in found
+    )
+
+
+def test_query_returning_extra_columns_is_a_warning(tmp_path, warehouse) -> None:
+    cfg = config(tmp_path)
+    info = project(tmp_path, dashboard(card(columns=["metric_date", "acceptance_rate"])))
+    specs = load_specs(cfg, info, warehouse)
+    assert any(
+        "card trend: query 'vp__trend' also returns ['experiment_name']" in w
+        for w in specs.warnings
     )
 
 

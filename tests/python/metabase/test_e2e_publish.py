@@ -1,0 +1,559 @@
+"""End-to-end: demo warehouse -> dbt build -> publish the REAL project to Metabase -> assert the
+whole resulting state through the API; then idempotence, one-card change, --plan through the
+CLI, --prune. Runs against the Metabase double, or a real Metabase when METABASE_URL is set.
+
+The tests of this module share one publish and run in file order (later ones change the state).
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from experiment_analytics.dbt import PROJECT_DIR
+from experiment_analytics.metabase import cli
+from experiment_analytics.metabase.payloads import entity_id, normal_query
+from experiment_analytics.metabase.project import ProjectInfo, load_project
+from experiment_analytics.metabase.spec import (
+    DashboardSpec,
+    PublisherConfig,
+    expand_env,
+    parse_dashboard,
+    parse_publisher,
+)
+from experiment_analytics.warehouse import connect
+
+from .conftest import Api, MetabaseTarget, copy_project, data
+
+pytestmark = pytest.mark.slow
+
+CONFIG: PublisherConfig = parse_publisher(PROJECT_DIR / "metabase" / "publisher.yml")
+DASHBOARDS: dict[str, DashboardSpec] = {
+    spec.dashboard: spec
+    for spec in (
+        parse_dashboard(p) for p in sorted((PROJECT_DIR / "metabase/dashboards").glob("*.yml"))
+    )
+}
+GROUP_NAMES = {key: spec.name for key, spec in CONFIG.groups.items()}
+
+
+def card_keys() -> list[str]:
+    keys = [m.key for m in CONFIG.metabase_models]
+    keys += [f"{d.dashboard}.{c.key}" for d in DASHBOARDS.values() for c in d.cards]
+    keys += [a.key for a in CONFIG.alerts]
+    return keys
+
+
+# -- state read back through the API ----------------------------------------------------------
+
+
+class Published:
+    """The managed tree as Metabase reports it (admin view)."""
+
+    def __init__(self, target: MetabaseTarget, project: ProjectInfo) -> None:
+        self.target = target
+        self.api: Api = target.admin()
+        self.project = project
+        roots = [
+            c
+            for c in data(
+                self.api.get("/api/collection/root/items", params={"models": "collection"})
+            )
+            if c["name"] == CONFIG.managed_collection
+        ]
+        assert len(roots) == 1, roots
+        self.root_id = roots[0]["id"]
+        children = data(
+            self.api.get(f"/api/collection/{self.root_id}/items", params={"models": "collection"})
+        )
+        self.collections = {"*root": self.root_id}
+        for key, spec in CONFIG.collections.items():
+            found = [c for c in children if c["name"] == spec.name]
+            assert len(found) == 1, (key, found)
+            self.collections[key] = found[0]["id"]
+        self.cards = {
+            key: self.api.get(f"/api/card/{entity_id('card', key)}") for key in card_keys()
+        }
+        self.dashboards: dict[str, dict[str, Any]] = {}
+        for collection_id in self.collections.values():
+            for item in data(
+                self.api.get(
+                    f"/api/collection/{collection_id}/items", params={"models": "dashboard"}
+                )
+            ):
+                spec = next(d for d in DASHBOARDS.values() if d.name == item["name"])
+                assert spec.dashboard not in self.dashboards, f"duplicate dashboard {item['name']}"
+                self.dashboards[spec.dashboard] = self.api.get(f"/api/dashboard/{item['id']}")
+        self.database_id = next(
+            db["id"]
+            for db in data(self.api.get("/api/database"))
+            if db["name"] == target.database_name
+        )
+        metadata = self.api.get(
+            f"/api/database/{self.database_id}/metadata", params={"include_hidden": "true"}
+        )
+        self.tables = {(t["schema"], t["name"]): t for t in metadata["tables"]}
+
+    def field_id(self, model: str, column: str) -> int:
+        info = self.project.models[model]
+        table = self.tables[(info.schema, info.alias)]
+        return next(f["id"] for f in table["fields"] if f["name"] == column)
+
+    def group_id(self, name: str) -> int:
+        return next(
+            g["id"] for g in data(self.api.get("/api/permissions/group")) if g["name"] == name
+        )
+
+
+@pytest.fixture(scope="module")
+def first_publish(metabase_target: MetabaseTarget, compiled_target: Path):
+    return metabase_target.publish(compiled_target)
+
+
+@pytest.fixture(scope="module")
+def published(metabase_target: MetabaseTarget, compiled_target: Path, first_publish) -> Published:
+    return Published(metabase_target, load_project(compiled_target / "manifest.json"))
+
+
+# -- the resulting state ---------------------------------------------------------------------
+
+
+def test_first_publish_creates_everything(first_publish, metabase_target, compiled_target) -> None:
+    if metabase_target.double is None:
+        pytest.skip("a real Metabase may already hold the objects: 'created' is double-only")
+    created = {(c.kind, c.key) for c in first_publish.changes if c.action == "created"}
+    assert {("dashboard", name) for name in DASHBOARDS} <= created
+    assert {("metabase model", m.key) for m in CONFIG.metabase_models} <= created
+    assert {("alert", a.key) for a in CONFIG.alerts} <= created
+    assert {("subscription", s.key) for s in CONFIG.subscriptions} <= created
+    assert {("collection", key) for key in CONFIG.collections} <= created
+
+
+def test_collections_dashboards_and_cards(published: Published) -> None:
+    assert set(published.dashboards) == set(DASHBOARDS)
+    for name, spec in DASHBOARDS.items():
+        dashboard = published.dashboards[name]
+        assert dashboard["description"] == spec.description
+        assert dashboard["collection_id"] == published.collections[spec.collection]
+        assert dashboard["width"] == spec.width
+        assert sorted((p["id"], p["type"]) for p in dashboard["parameters"]) == sorted(
+            (f.id, f.type) for f in spec.filters
+        )
+        by_card = {dc["card_id"]: dc for dc in dashboard["dashcards"]}
+        assert len(by_card) == len(dashboard["dashcards"]) == len(spec.cards)
+        for card_spec in spec.cards:
+            card = published.cards[f"{name}.{card_spec.key}"]
+            assert card["name"] == card_spec.name
+            assert card["type"] == "question"
+            assert card["collection_id"] == dashboard["collection_id"]
+            assert card["archived"] is False
+            expected_display = "table" if card_spec.display == "boxplot" else card_spec.display
+            assert card["display"] == expected_display
+            assert normal_query(card["dataset_query"])["sql"]
+            dashcard = by_card[card["id"]]
+            position = card_spec.position
+            assert (dashcard["row"], dashcard["col"], dashcard["size_x"], dashcard["size_y"]) == (
+                position.row,
+                position.col,
+                position.size_x,
+                position.size_y,
+            )
+    for model in CONFIG.metabase_models:
+        card = published.cards[model.key]
+        assert card["type"] == "model" and card["name"] == model.name
+        assert card["collection_id"] == published.collections[model.collection]
+    for alert in CONFIG.alerts:
+        card = published.cards[alert.key]
+        assert card["type"] == "question"
+        assert card["collection_id"] == published.collections[alert.collection]
+
+
+def test_filters_are_wired_to_every_card_that_has_the_tag(published: Published) -> None:
+    wired = 0
+    for name, spec in DASHBOARDS.items():
+        dashboard = published.dashboards[name]
+        by_card = {dc["card_id"]: dc for dc in dashboard["dashcards"]}
+        for card_spec in spec.cards:
+            card = published.cards[f"{name}.{card_spec.key}"]
+            query = normal_query(card["dataset_query"])
+            tags, sql = query["tags"], query["sql"]
+            # Every tag in the SQL is declared, and every declared tag is in a mapping.
+            assert {t for t in tags if "{{" + t + "}}" in sql} == set(tags)
+            mappings = by_card[card["id"]]["parameter_mappings"]
+            assert sorted(m["parameter_id"] for m in mappings) == sorted(card_spec.filters)
+            for mapping in mappings:
+                filter_spec = card_spec.filters[mapping["parameter_id"]]
+                assert mapping["card_id"] == card["id"]
+                assert mapping["target"] == ["dimension", ["template-tag", filter_spec.tag]]
+                tag = tags[filter_spec.tag]
+                assert tag["type"] == "dimension"
+                assert tag["dimension"][0] == "field"
+                assert (
+                    published.field_id(filter_spec.field.model, filter_spec.field.column)
+                    in tag["dimension"]
+                )
+                assert tag["widget-type"] == spec.filter(mapping["parameter_id"]).type
+                wired += 1
+            assert set(tags) == {m.tag for m in card_spec.filters.values()}
+    assert wired >= 2, "the real project wires at least two filters"
+
+
+_USERS = itertools.count()
+
+
+def _user(published: Published, groups: list[str]) -> Api:
+    api = published.api
+    email = f"e2e-{uuid.uuid4().hex[:8]}-{next(_USERS)}@example.com"
+    password = f"pw-{uuid.uuid4().hex}"
+    user = api.ok("POST", "/api/user", {"first_name": "E2E", "last_name": "Test", "email": email})
+    api.ok("PUT", f"/api/user/{user['id']}/password", {"password": password})
+    for name in groups:
+        api.ok(
+            "POST",
+            "/api/permissions/membership",
+            {"group_id": published.group_id(name), "user_id": user["id"]},
+        )
+    token = api.ok("POST", "/api/session", {"username": email, "password": password})["id"]
+    return Api(published.target.url, {"X-Metabase-Session": token})
+
+
+def _level(group_key: str | None, collection_key: str) -> str:
+    if group_key is None:  # All Users only
+        return "none"
+    levels = CONFIG.groups[group_key].collections
+    if collection_key == "*root":
+        return levels.get("*", "none")
+    return levels.get(collection_key, levels.get("*", "none"))
+
+
+@pytest.mark.parametrize("group_key", [*CONFIG.groups, None], ids=[*CONFIG.groups, "all_users"])
+def test_effective_permissions_of_each_group(published: Published, group_key) -> None:
+    user = _user(published, [GROUP_NAMES[group_key]] if group_key else [])
+    key_of = {cid: key for key, cid in published.collections.items()}
+    for key, collection_id in published.collections.items():
+        level = _level(group_key, key)
+        status = user.call("GET", f"/api/collection/{collection_id}").status_code
+        assert (status == 200) == (level in {"read", "write"}), (group_key, key, status)
+    for name, dashboard in published.dashboards.items():
+        level = _level(group_key, key_of[dashboard["collection_id"]])
+        status = user.call("GET", f"/api/dashboard/{dashboard['id']}").status_code
+        assert (status == 200) == (level in {"read", "write"}), (group_key, name, status)
+    for key, card in published.cards.items():
+        level = _level(group_key, key_of[card["collection_id"]])
+        status = user.call("GET", f"/api/card/{card['id']}").status_code
+        assert (status == 200) == (level in {"read", "write"}), (group_key, key, status)
+        # Write: re-send the card's own description (a no-op when allowed).
+        status = user.call(
+            "PUT", f"/api/card/{card['id']}", json={"description": card["description"]}
+        ).status_code
+        assert (status == 200) == (level == "write"), (group_key, key, "write", status)
+    native = user.call(
+        "POST",
+        "/api/dataset",
+        json={
+            "database": published.database_id,
+            "type": "native",
+            "native": {"query": "select 1 as one"},
+        },
+    ).status_code
+    may_write_sql = bool(group_key and CONFIG.groups[group_key].native_queries)
+    assert (native < 300) == may_write_sql, (group_key, native)
+
+
+def test_data_permission_graph(published: Published) -> None:
+    graph = published.api.get("/api/permissions/graph")
+    db = str(published.database_id)
+    for key, spec in CONFIG.groups.items():
+        entry = graph["groups"][str(published.group_id(spec.name))][db]
+        wanted = "query-builder-and-native" if spec.native_queries else "no"
+        assert entry["create-queries"] == wanted, (key, entry)
+    all_users = graph["groups"][str(published.group_id("All Users"))].get(db, {})
+    assert all_users.get("create-queries", "no") == "no"
+
+
+def _recipients(channel_keys) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for key in channel_keys:
+        channel = CONFIG.channels[key]
+        values = channel.recipients if channel.type == "email" else [channel.channel]
+        found.setdefault(f"channel/{channel.type}", []).extend(
+            v.strip() for value in values for v in expand_env(value).split(",") if v.strip()
+        )
+    return {k: sorted(v) for k, v in found.items()}
+
+
+def test_alerts(published: Published) -> None:
+    total = 0
+    for alert in CONFIG.alerts:
+        card = published.cards[alert.key]
+        notifications = [
+            n
+            for n in published.api.get("/api/notification", params={"card_id": card["id"]})
+            if n["payload"]["card_id"] == card["id"]
+        ]
+        assert len(notifications) == 1, (alert.key, notifications)
+        notification = notifications[0]
+        total += 1
+        assert notification["active"] is True
+        assert notification["payload_type"] == "notification/card"
+        assert notification["payload"]["send_condition"] == "has_result"
+        assert notification["payload"]["send_once"] is alert.send_once
+        assert [s["cron_schedule"] for s in notification["subscriptions"]] == [alert.schedule]
+        handlers = {
+            h["channel_type"]: sorted(r["details"]["value"] for r in h["recipients"])
+            for h in notification["handlers"]
+        }
+        assert handlers == _recipients(alert.channels), alert.key
+    assert total == 4
+
+
+def test_subscriptions(published: Published) -> None:
+    for subscription in CONFIG.subscriptions:
+        dashboard = published.dashboards[subscription.dashboard]
+        pulses = [
+            p
+            for p in published.api.get("/api/pulse", params={"dashboard_id": dashboard["id"]})
+            if p["name"] == subscription.name and not p.get("archived")
+        ]
+        assert len(pulses) == 1, (subscription.key, pulses)
+        pulse = pulses[0]
+        assert sorted(c["id"] for c in pulse["cards"]) == sorted(
+            dc["card_id"] for dc in dashboard["dashcards"]
+        )
+        recipients: dict[str, list[str]] = {}
+        for channel in pulse["channels"]:
+            assert channel["schedule_type"] == subscription.schedule.type
+            assert channel["schedule_hour"] == subscription.schedule.hour
+            if subscription.schedule.type == "weekly":
+                assert channel["schedule_day"] == subscription.schedule.day
+            values = [r["email"] for r in channel.get("recipients") or []]
+            values += [channel["details"]["channel"]] if channel["channel_type"] == "slack" else []
+            recipients.setdefault(f"channel/{channel['channel_type']}", []).extend(values)
+        assert {k: sorted(v) for k, v in recipients.items()} == _recipients(subscription.channels)
+
+
+def _first_experiment(published: Published) -> str:
+    info = published.project.models["experiments"]
+    conn = connect(published.target.warehouse)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                f'select experiment_name from "{info.schema}"."{info.alias}" '
+                "where status = 'active' order by experiment_name limit 1"
+            )
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_every_card_query_runs_in_metabase(published: Published) -> None:
+    columns = {
+        f"{name}.{c.key}": c.columns for name, spec in DASHBOARDS.items() for c in spec.cards
+    }
+    for key, card in published.cards.items():
+        answer = published.api.ok("POST", f"/api/card/{card['id']}/query", {})
+        assert answer["status"] == "completed", (key, answer.get("error"))
+        names = [col["name"] for col in answer["data"]["cols"]]
+        assert set(columns.get(key, ())) <= set(names), (key, names)
+
+
+def test_card_queries_with_filter_values(published: Published) -> None:
+    experiment = _first_experiment(published)
+    ran = 0
+    for name, spec in DASHBOARDS.items():
+        for card_spec in spec.cards:
+            if not card_spec.filters:
+                continue
+            card = published.cards[f"{name}.{card_spec.key}"]
+            parameters = []
+            for filter_id, mapping in card_spec.filters.items():
+                kind = spec.filter(filter_id).type
+                value: Any = [experiment] if kind.startswith("string") else "past30days"
+                parameters.append(
+                    {
+                        "id": filter_id,
+                        "type": kind,
+                        "value": value,
+                        "target": ["dimension", ["template-tag", mapping.tag]],
+                    }
+                )
+            answer = published.api.ok(
+                "POST", f"/api/card/{card['id']}/query", {"parameters": parameters}
+            )
+            assert answer["status"] == "completed", (card_spec.key, answer.get("error"))
+            names = [col["name"] for col in answer["data"]["cols"]]
+            if "experiment_name" in names:
+                index = names.index("experiment_name")
+                assert {row[index] for row in answer["data"]["rows"]} <= {experiment}
+            ran += 1
+    assert ran > 0
+
+
+def test_summary_json(first_publish, compiled_target: Path) -> None:
+    import json
+
+    saved = json.loads((compiled_target / "metabase_publish_summary.json").read_text())
+    assert saved["metabase_version"] == first_publish.metabase_version != ""
+    assert set(saved["dashboard_urls"]) == set(DASHBOARDS)
+    assert all(url.startswith("http") for url in saved["dashboard_urls"].values())
+    assert saved["requests"] > saved["write_requests"] > 0
+    assert saved["counts"]["dashboard"]["created"] + saved["counts"]["dashboard"][
+        "unchanged"
+    ] + saved["counts"]["dashboard"]["updated"] == len(DASHBOARDS)
+    assert saved["pending"] is True
+
+
+# -- idempotence, changes, plan, prune -----------------------------------------------------
+
+
+def test_second_publish_writes_nothing(published: Published, compiled_target: Path) -> None:
+    target = published.target
+    target.clear_log()
+    summary = target.publish(compiled_target)
+    assert not summary.pending, [c for c in summary.changes if c.action != "unchanged"]
+    assert target.write_count(summary) == 0
+    assert summary.write_requests == 0
+
+
+def _cli(monkeypatch, target: MetabaseTarget, *args: str) -> int:
+    monkeypatch.setenv("METABASE_URL", target.url)
+    if target.api_key:
+        monkeypatch.setenv("METABASE_API_KEY", target.api_key)
+    else:
+        monkeypatch.delenv("METABASE_API_KEY", raising=False)
+        monkeypatch.setenv("METABASE_USERNAME", target.username or "")
+        monkeypatch.setenv("METABASE_PASSWORD", target.password or "")
+    monkeypatch.setenv("METABASE_DATABASE", target.database_name)
+    for name, value in target.warehouse.as_env().items():
+        monkeypatch.setenv(name, value)
+    return cli.main(["--no-compile", *args])
+
+
+def test_plan_through_the_cli(
+    published: Published, compiled_target, tmp_path, monkeypatch, capsys
+) -> None:
+    target = published.target
+    project = copy_project(tmp_path / "project")
+    target.clear_log()
+    code = _cli(
+        monkeypatch,
+        target,
+        "--plan",
+        "--target-path",
+        str(compiled_target),
+        "--project-dir",
+        str(project),
+    )
+    assert code == 0, capsys.readouterr()
+    spec_file = project / "metabase/dashboards/experiment_overview.yml"
+    spec_file.write_text(
+        spec_file.read_text().replace(
+            "name: Active Experiments", "name: Active Experiments (edited)"
+        )
+    )
+    code = _cli(
+        monkeypatch,
+        target,
+        "--plan",
+        "--target-path",
+        str(compiled_target),
+        "--project-dir",
+        str(project),
+    )
+    out = capsys.readouterr().out
+    assert code == 2, out
+    assert "would be updated: card experiment_overview.active_experiment_count" in out
+    if target.double is not None:
+        assert target.double.write_requests() == []
+
+
+def test_one_changed_card_is_one_update(published: Published, compiled_target, tmp_path) -> None:
+    target = published.target
+    project = copy_project(tmp_path / "project")
+    spec_file = project / "metabase/dashboards/experiment_overview.yml"
+    spec_file.write_text(
+        spec_file.read_text().replace(
+            "name: Active Experiments", "name: Active Experiments (edited)"
+        )
+    )
+    target.clear_log()
+    summary = target.publish(compiled_target, project_dir=project)
+    assert [(c.kind, c.key, c.action) for c in summary.changes if c.action != "unchanged"] == [
+        ("card", "experiment_overview.active_experiment_count", "updated")
+    ]
+    assert summary.write_requests == 1
+    if target.double is not None:
+        writes = target.double.write_requests()
+        card_id = published.cards["experiment_overview.active_experiment_count"]["id"]
+        assert [(w.method, w.path) for w in writes] == [("PUT", f"/api/card/{card_id}")]
+    assert (
+        published.api.get(
+            f"/api/card/{entity_id('card', 'experiment_overview.active_experiment_count')}"
+        )["name"]
+        == "Active Experiments (edited)"
+    )
+    # back to the code of the repository: one update again
+    target.clear_log()
+    summary = target.publish(compiled_target)
+    assert summary.write_requests == 1
+
+
+def test_prune_archives_removed_card_and_touches_nothing_outside(
+    published: Published, compiled_target, tmp_path
+) -> None:
+    target, api = published.target, published.api
+    outside = api.ok(
+        "POST", "/api/collection", {"name": f"Unmanaged {uuid.uuid4().hex[:6]}", "parent_id": None}
+    )
+    outside_card = api.ok(
+        "POST",
+        "/api/card",
+        {
+            "name": "Hand-made question",
+            "display": "table",
+            "visualization_settings": {},
+            "collection_id": outside["id"],
+            "dataset_query": {
+                "database": published.database_id,
+                "type": "native",
+                "native": {"query": "select 1 as one"},
+            },
+        },
+    )
+    project = copy_project(tmp_path / "project")
+    spec_file = project / "metabase/dashboards/experiment_overview.yml"
+    spec = yaml.safe_load(spec_file.read_text())
+    removed = spec["cards"].pop()["key"]
+    spec_file.write_text(yaml.safe_dump(spec, sort_keys=False))
+    removed_id = published.cards[f"experiment_overview.{removed}"]["id"]
+
+    target.clear_log()
+    summary = target.publish(compiled_target, project_dir=project, prune=True)
+    archived = [(c.kind, c.key) for c in summary.changes if c.action == "archived"]
+    assert archived == [
+        ("card", f"{published.cards[f'experiment_overview.{removed}']['name']} (id {removed_id})")
+    ]
+    assert api.get(f"/api/card/{removed_id}")["archived"] is True
+    dashboard = api.get(f"/api/dashboard/{published.dashboards['experiment_overview']['id']}")
+    assert removed_id not in [dc["card_id"] for dc in dashboard["dashcards"]]
+    assert api.get(f"/api/collection/{outside['id']}")["archived"] is False
+    card = api.get(f"/api/card/{outside_card['id']}")
+    assert card["archived"] is False and card["name"] == "Hand-made question"
+    if target.double is not None:
+        touched = {w.path for w in target.double.write_requests()}
+        assert not any(
+            str(outside["id"]) in p.split("/") or str(outside_card["id"]) in p.split("/")
+            for p in touched
+        ), touched
+    # converged: the same code again writes nothing
+    target.clear_log()
+    again = target.publish(compiled_target, project_dir=project, prune=True)
+    assert again.write_requests == 0
+    # restore the repository's code (un-archives the card by its stable key)
+    target.publish(compiled_target)
+    assert api.get(f"/api/card/{removed_id}")["archived"] is False
