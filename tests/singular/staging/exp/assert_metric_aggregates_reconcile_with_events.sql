@@ -1,9 +1,10 @@
 -- Assertion: every row of exp.metric_aggregates matches the events the pipeline could see when
 -- it computed the row (received_at <= computed_at): `count` is the number of generations that
--- occurred in the bucket, and for the metrics with a per-generation value below, `mean` and
--- `variance` (sample variance) equal those of the values, within a relative float tolerance of
--- 1e-6. Percentile metrics (latency_pNN) and unknown metric names are checked on count only.
--- Returns the rows that do not reconcile.
+-- occurred in the bucket (UTC hour or day), and for the metrics with a per-generation value
+-- (acceptance_rate, edit_count, latency_ms, tokens_per_request, constraint_respect_score,
+-- alignment_score, diversity_score) `mean` and `variance` (sample variance) equal those of the
+-- values, within a relative float tolerance of 1e-6. Percentile metrics (latency_pNN) and
+-- other metric names are checked on count only. Returns the rows that do not reconcile.
 {% set tolerance = 0.000001 %}
 
 with
@@ -38,14 +39,50 @@ outcome_events as (
 
 buckets as (
 
-    select
-        metric_aggregates.*,
-        metric_aggregates.bucket_started_at + case metric_aggregates.bucket_type
-            when 'hourly' then interval '1 hour'
-            else interval '1 day'
-        end as bucket_ended_at
+    select distinct
+        bucket_type,
+        bucket_started_at,
+        experiment_id,
+        variant_id,
+        computed_at
 
     from metric_aggregates
+
+),
+
+generations_in_buckets as (
+
+    select
+        'hourly' as bucket_type,
+        date_trunc('hour', occurred_at at time zone 'UTC') at time zone 'UTC' as bucket_started_at,
+        request_id,
+        experiment_id,
+        variant_id,
+        received_at,
+        latency_ms,
+        prompt_tokens + completion_tokens as total_tokens,
+        constraint_respect_score,
+        alignment_score,
+        diversity_score
+
+    from generation_events
+
+    union all
+
+    select
+        'daily' as bucket_type,
+        date_trunc('day', occurred_at at time zone 'UTC') at time zone 'UTC' as bucket_started_at,
+        request_id,
+        experiment_id,
+        variant_id,
+        received_at,
+        latency_ms,
+        prompt_tokens + completion_tokens as total_tokens,
+        constraint_respect_score,
+        alignment_score,
+        diversity_score
+
+    from generation_events
 
 ),
 
@@ -56,39 +93,27 @@ generations_visible_to_buckets as (
         buckets.bucket_started_at,
         buckets.experiment_id,
         buckets.variant_id,
-        buckets.metric_name,
         case
-            when buckets.metric_name = 'acceptance_rate'
-                then
-                    case
-                        when outcome_events.event_type in ('accepted', 'edited') then 1.0
-                        else 0.0
-                    end
-            when buckets.metric_name in ('edit_count', 'edits_per_generation')
-                then coalesce(outcome_events.edit_count, 0)
-            when buckets.metric_name in ('latency_ms', 'mean_latency_ms')
-                then generation_events.latency_ms
-            when buckets.metric_name in ('tokens_per_request', 'total_tokens')
-                then generation_events.prompt_tokens + generation_events.completion_tokens
-            when buckets.metric_name = 'prompt_tokens' then generation_events.prompt_tokens
-            when buckets.metric_name = 'completion_tokens' then generation_events.completion_tokens
-            when buckets.metric_name = 'constraint_respect_score'
-                then generation_events.constraint_respect_score
-            when buckets.metric_name = 'alignment_score' then generation_events.alignment_score
-            when buckets.metric_name = 'diversity_score' then generation_events.diversity_score
-        end::double precision as generation_value
+            when outcome_events.event_type in ('accepted', 'edited') then 1.0 else 0.0
+        end::double precision as accepted_value,
+        coalesce(outcome_events.edit_count, 0)::double precision as edit_count_value,
+        generations_in_buckets.latency_ms,
+        generations_in_buckets.total_tokens::double precision as total_tokens,
+        generations_in_buckets.constraint_respect_score,
+        generations_in_buckets.alignment_score,
+        generations_in_buckets.diversity_score
 
     from buckets
-    inner join generation_events
+    inner join generations_in_buckets
         on
-            buckets.experiment_id = generation_events.experiment_id
-            and buckets.variant_id = generation_events.variant_id
-            and buckets.bucket_started_at <= generation_events.occurred_at
-            and buckets.bucket_ended_at > generation_events.occurred_at
-            and buckets.computed_at >= generation_events.received_at
+            buckets.bucket_type = generations_in_buckets.bucket_type
+            and buckets.bucket_started_at = generations_in_buckets.bucket_started_at
+            and buckets.experiment_id = generations_in_buckets.experiment_id
+            and buckets.variant_id = generations_in_buckets.variant_id
+            and buckets.computed_at >= generations_in_buckets.received_at
     left join outcome_events
         on
-            generation_events.request_id = outcome_events.request_id
+            generations_in_buckets.request_id = outcome_events.request_id
             and buckets.computed_at >= outcome_events.received_at
 
 ),
@@ -100,44 +125,91 @@ recomputed_buckets as (
         bucket_started_at,
         experiment_id,
         variant_id,
-        metric_name,
-        count(*) as recomputed_count,
-        avg(generation_value) as recomputed_mean,
-        var_samp(generation_value) as recomputed_variance
+        count(*) as generation_count,
+        avg(accepted_value) as acceptance_mean,
+        var_samp(accepted_value) as acceptance_variance,
+        avg(edit_count_value) as edit_count_mean,
+        var_samp(edit_count_value) as edit_count_variance,
+        avg(latency_ms) as latency_mean,
+        var_samp(latency_ms) as latency_variance,
+        avg(total_tokens) as tokens_mean,
+        var_samp(total_tokens) as tokens_variance,
+        avg(constraint_respect_score) as constraint_respect_mean,
+        var_samp(constraint_respect_score) as constraint_respect_variance,
+        avg(alignment_score) as alignment_mean,
+        var_samp(alignment_score) as alignment_variance,
+        avg(diversity_score) as diversity_mean,
+        var_samp(diversity_score) as diversity_variance
 
     from generations_visible_to_buckets
 
-    group by 1, 2, 3, 4, 5
+    group by 1, 2, 3, 4
 
 ),
 
-buckets_compared as (
+recomputed_metrics as (
 
     select
-        buckets.bucket_type,
-        buckets.bucket_started_at,
-        buckets.experiment_id,
-        buckets.variant_id,
-        buckets.metric_name,
-        buckets.metric_count,
-        coalesce(recomputed_buckets.recomputed_count, 0) as recomputed_count,
-        buckets.metric_mean,
-        recomputed_buckets.recomputed_mean,
-        buckets.metric_variance,
-        recomputed_buckets.recomputed_variance
+        recomputed_buckets.bucket_type,
+        recomputed_buckets.bucket_started_at,
+        recomputed_buckets.experiment_id,
+        recomputed_buckets.variant_id,
+        recomputed_buckets.generation_count,
+        metric_values.metric_name,
+        metric_values.recomputed_mean,
+        metric_values.recomputed_variance
 
-    from buckets
+    from recomputed_buckets
+    cross join lateral (
+        values
+        ('acceptance_rate', recomputed_buckets.acceptance_mean, recomputed_buckets.acceptance_variance),
+        ('edit_count', recomputed_buckets.edit_count_mean, recomputed_buckets.edit_count_variance),
+        ('latency_ms', recomputed_buckets.latency_mean, recomputed_buckets.latency_variance),
+        ('tokens_per_request', recomputed_buckets.tokens_mean, recomputed_buckets.tokens_variance),
+        (
+            'constraint_respect_score',
+            recomputed_buckets.constraint_respect_mean,
+            recomputed_buckets.constraint_respect_variance
+        ),
+        ('alignment_score', recomputed_buckets.alignment_mean, recomputed_buckets.alignment_variance),
+        ('diversity_score', recomputed_buckets.diversity_mean, recomputed_buckets.diversity_variance)
+    ) as metric_values (metric_name, recomputed_mean, recomputed_variance)
+
+),
+
+metrics_compared as (
+
+    select
+        metric_aggregates.bucket_type,
+        metric_aggregates.bucket_started_at,
+        metric_aggregates.experiment_id,
+        metric_aggregates.variant_id,
+        metric_aggregates.metric_name,
+        metric_aggregates.metric_count,
+        coalesce(recomputed_buckets.generation_count, 0) as recomputed_count,
+        metric_aggregates.metric_mean,
+        recomputed_metrics.recomputed_mean,
+        metric_aggregates.metric_variance,
+        recomputed_metrics.recomputed_variance
+
+    from metric_aggregates
     left join recomputed_buckets
         on
-            buckets.bucket_type = recomputed_buckets.bucket_type
-            and buckets.bucket_started_at = recomputed_buckets.bucket_started_at
-            and buckets.experiment_id = recomputed_buckets.experiment_id
-            and buckets.variant_id = recomputed_buckets.variant_id
-            and buckets.metric_name = recomputed_buckets.metric_name
+            metric_aggregates.bucket_type = recomputed_buckets.bucket_type
+            and metric_aggregates.bucket_started_at = recomputed_buckets.bucket_started_at
+            and metric_aggregates.experiment_id = recomputed_buckets.experiment_id
+            and metric_aggregates.variant_id = recomputed_buckets.variant_id
+    left join recomputed_metrics
+        on
+            metric_aggregates.bucket_type = recomputed_metrics.bucket_type
+            and metric_aggregates.bucket_started_at = recomputed_metrics.bucket_started_at
+            and metric_aggregates.experiment_id = recomputed_metrics.experiment_id
+            and metric_aggregates.variant_id = recomputed_metrics.variant_id
+            and metric_aggregates.metric_name = recomputed_metrics.metric_name
 
 )
 
-select * from buckets_compared
+select * from metrics_compared
 
 where
     metric_count <> recomputed_count
