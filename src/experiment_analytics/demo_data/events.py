@@ -421,6 +421,9 @@ with
         where b.received_at <= b.computed_at
     ),
     aggregated as (
+        -- Every stored value is a multiple of 10^-k (latency 0.1 ms, scores 0.001 or 0.0001),
+        -- so its scaled integer is exact and the int4 sums below are too: the result does not
+        -- depend on the order rows are read in (float sums would), so reruns are identical.
         select
             bucket_type,
             bucket_start,
@@ -428,22 +431,26 @@ with
             variant_id,
             computed_at,
             count(*) as generation_count,
-            avg(is_accepted) as acceptance_mean,
-            var_samp(is_accepted) as acceptance_variance,
-            avg(edits) as edits_mean,
-            var_samp(edits) as edits_variance,
-            avg(latency_ms) as latency_mean,
-            var_samp(latency_ms) as latency_variance,
+            avg(is_accepted::int4)::float8 as acceptance_mean,
+            var_samp(is_accepted::int4)::float8 as acceptance_variance,
+            avg(edits::int4)::float8 as edits_mean,
+            var_samp(edits::int4)::float8 as edits_variance,
+            (avg(round(latency_ms * 10.0)::int4) / 10.0)::float8 as latency_mean,
+            (var_samp(round(latency_ms * 10.0)::int4) / 100.0)::float8 as latency_variance,
             percentile_cont(array[0.5, 0.95, 0.99]) within group (order by latency_ms)
                 as latency_percentiles,
-            avg(tokens) as tokens_mean,
-            var_samp(tokens) as tokens_variance,
-            avg(constraint_respect_score) as constraint_mean,
-            var_samp(constraint_respect_score) as constraint_variance,
-            avg(alignment_score) as alignment_mean,
-            var_samp(alignment_score) as alignment_variance,
-            avg(diversity_score) as diversity_mean,
-            var_samp(diversity_score) as diversity_variance
+            avg(tokens::int4)::float8 as tokens_mean,
+            var_samp(tokens::int4)::float8 as tokens_variance,
+            (avg(round(constraint_respect_score * 1000.0)::int4) / 1000.0)::float8
+                as constraint_mean,
+            (var_samp(round(constraint_respect_score * 1000.0)::int4) / 1000000.0)::float8
+                as constraint_variance,
+            (avg(round(alignment_score * 10000.0)::int4) / 10000.0)::float8 as alignment_mean,
+            (var_samp(round(alignment_score * 10000.0)::int4) / 100000000.0)::float8
+                as alignment_variance,
+            (avg(round(diversity_score * 10000.0)::int4) / 10000.0)::float8 as diversity_mean,
+            (var_samp(round(diversity_score * 10000.0)::int4) / 100000000.0)::float8
+                as diversity_variance
         from per_generation
         group by 1, 2, 3, 4, 5
     )
