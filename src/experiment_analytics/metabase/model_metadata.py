@@ -26,6 +26,7 @@ import requests
 from dbtmetabase import DbtMetabase
 from dbtmetabase import _models as dbtmetabase_models
 from dbtmetabase.errors import MetabaseStateError
+from dbtmetabase.format import Filter
 from requests.adapters import HTTPAdapter
 
 from experiment_analytics.metabase.client import MetabaseClient
@@ -35,6 +36,11 @@ _logger = logging.getLogger(__name__)
 
 
 _POLL_ATTRIBUTE = "_SYNC_PERIOD"
+# Only what people query gets its metadata pushed: staging and intermediate models are not
+# for Metabase users. Names with a double underscore are also left out: Metabase humanizes
+# "stg_exp__events" to "Stg Exp Events", which dbt-metabase does not recognise as the default
+# name, so it would re-send `display_name: null` on every run (never converging).
+EXCLUDED_MODELS = ("stg_*", "int_*", "*__*")
 
 
 @contextlib.contextmanager
@@ -68,7 +74,11 @@ def export_model_metadata(
     _logger.info("pushing model and column metadata with dbt-metabase")
     try:
         with _short_sync_poll(0.5):
-            dbm.export_models(metabase_database=database_name, sync_timeout=5)
+            dbm.export_models(
+                metabase_database=database_name,
+                sync_timeout=5,
+                model_filter=Filter(exclude=EXCLUDED_MODELS),
+            )
     except MetabaseStateError as exc:
         raise PublisherError(
             f"dbt-metabase could not push model metadata to {database_name!r}: {exc} "

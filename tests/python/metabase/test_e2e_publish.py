@@ -192,10 +192,8 @@ def test_filters_are_wired_to_every_card_that_has_the_tag(published: Published) 
                 assert mapping["target"] == ["dimension", ["template-tag", filter_spec.tag]]
                 tag = tags[filter_spec.tag]
                 assert tag["type"] == "dimension"
-                assert tag["dimension"][0] == "field"
-                assert (
-                    published.field_id(filter_spec.field.model, filter_spec.field.column)
-                    in tag["dimension"]
+                assert tag["field"] == published.field_id(
+                    filter_spec.field.model, filter_spec.field.column
                 )
                 assert tag["widget-type"] == spec.filter(mapping["parameter_id"]).type
                 wired += 1
