@@ -88,9 +88,11 @@ class CompiledProject:
         return OPTIONAL_CLAUSE.sub(fill, sql)
 
 
-def compile_project(settings: ConnectionSettings, target_path: Path) -> CompiledProject:
+def compile_project(
+    settings: ConnectionSettings, target_path: Path, select: str = "resource_type:analysis"
+) -> CompiledProject:
     run_dbt(
-        ["compile", "--select", "resource_type:analysis", "--quiet"],
+        ["compile", "--select", select, "--quiet"],
         settings,
         target_path=target_path,
     )
@@ -104,7 +106,7 @@ def compile_project(settings: ConnectionSettings, target_path: Path) -> Compiled
     sql: dict[str, str] = {}
     depends_on: dict[str, tuple[str, ...]] = {}
     for node in nodes.values():
-        if node["resource_type"] == "analysis":
+        if node["resource_type"] == "analysis" and "compiled_code" in node:
             sql[node["name"]] = node["compiled_code"]
             depends_on[node["name"]] = tuple(
                 nodes[uid]["name"] for uid in node["depends_on"]["nodes"] if uid in nodes
