@@ -118,8 +118,12 @@ def generate(
         inserted, generations = _draw_days(
             settings, plan, seed, range(HISTORY_DAYS), received_after=None, received_until=end_at
         )
-        aggregates = _compute_aggregates(settings, plan.history_start, end_at, end_at)
+        # Statistics first: without them the planner joins outcomes to generations by
+        # nested loops, and the aggregates take minutes instead of seconds.
         _analyze(conn)
+        aggregates = _compute_aggregates(settings, plan.history_start, end_at, end_at)
+        with conn.cursor() as cur:
+            cur.execute("analyze exp.metric_aggregates")
     finally:
         conn.close()
     seconds = time.perf_counter() - started
@@ -177,8 +181,10 @@ def append_days(
         since = (end_at - timedelta(hours=1)).replace(hour=0, minute=0, second=0, microsecond=0)
         with conn.cursor() as cur:
             cur.execute("delete from exp.metric_aggregates where bucket_start >= %s", (since,))
-        aggregates = _compute_aggregates(settings, since, new_end, new_end)
         _analyze(conn)
+        aggregates = _compute_aggregates(settings, since, new_end, new_end)
+        with conn.cursor() as cur:
+            cur.execute("analyze exp.metric_aggregates")
     finally:
         conn.close()
     seconds = time.perf_counter() - started
