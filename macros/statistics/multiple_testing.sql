@@ -1,3 +1,6 @@
+-- noqa: disable=LT02
+{# (sqlfluff lints a macro file by rendering the macro bodies out of context; their SQL is linted
+    where the models and the card use it.) #}
 {#
     Holm (family-wise error) and Benjamini-Hochberg (false discovery rate) adjusted p-values as
     window functions (STATISTICS.md §4). Renders a select over `relation` adding
@@ -16,14 +19,15 @@
                 rows between unbounded preceding and current row
             )
         ) as p_value_holm,
-        least(
+        {#- greatest(p, ...): m * p / m can round below p -#}
+        greatest(ranked.{{ p_value_column }}, least(
             1.0,
             min(ranked.family_size * ranked.{{ p_value_column }} / ranked.family_rank) over (
                 partition by {{ ranked_columns(family_columns) }}, ranked.{{ p_value_column }} is null
                 order by ranked.family_rank asc
                 rows between current row and unbounded following
             )
-        ) as p_value_benjamini_hochberg
+        )) as p_value_benjamini_hochberg
     from (
         select
             {{ relation }}.*,

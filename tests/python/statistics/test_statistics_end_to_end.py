@@ -1,0 +1,249 @@
+"""End to end on the demo data set: the statistics models and the Metabase card query against an
+independent Python recomputation from the raw exp tables (significance_reference.py).
+
+One demo warehouse per session (statistics_warehouse in conftest.py): demo data, `dbt run` of the
+statistics models and everything they read, `dbt test` of the statistics models.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+import pytest
+import significance_reference as reference
+from scipy import stats
+
+from experiment_analytics.demo_data import SRM_EXPERIMENT_ID, TRUE_EFFECTS
+from experiment_analytics.warehouse import connect
+
+pytestmark = pytest.mark.slow
+
+COLUMNS = [
+    "experiment_id", "treatment_variant_id", "metric_name", "experiment_name",
+    "control_variant_id", "control_variant_name", "treatment_variant_name", "n_control_units",
+    "n_treatment_units", "control_value", "treatment_value", "diff", "relative_lift", "ci_lower",
+    "ci_upper", "p_value", "p_value_adjusted", "p_value_benjamini_hochberg", "p_value_sequential",
+    "srm_p_value", "status", "is_significant",
+]  # fmt: skip
+EXACT = {
+    "experiment_name", "control_variant_id", "control_variant_name", "treatment_variant_name",
+    "n_control_units", "n_treatment_units", "status", "is_significant",
+}  # fmt: skip
+PROBABILITIES = {
+    "p_value", "p_value_adjusted", "p_value_benjamini_hochberg", "p_value_sequential",
+    "srm_p_value",
+}  # fmt: skip
+
+
+def rows_of(settings, query: str, columns: list[str]) -> dict[tuple, dict]:
+    conn = connect(settings)
+    with conn.cursor() as cur:
+        cur.execute(query)
+        names = [d.name for d in cur.description]
+        result = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    conn.close()
+    return {
+        (r["experiment_id"], r["treatment_variant_id"], r["metric_name"]): {
+            c: r.get(c) for c in columns
+        }
+        for r in result
+    }
+
+
+def assert_same_table(got: dict, expected: dict) -> None:
+    missing, extra = sorted(set(expected) - set(got)), sorted(set(got) - set(expected))
+    assert not missing and not extra, f"missing {missing[:5]}, extra {extra[:5]}"
+    for key, row in expected.items():
+        for column, want in row.items():
+            have = got[key][column]
+            where = f"{key} {column}: got {have!r}, expected {want!r}"
+            if column in EXACT or want is None or have is None:
+                assert have == want, where
+            elif column in PROBABILITIES:
+                assert abs(have - want) <= 1e-9, where
+            elif column in ("ci_lower", "ci_upper"):
+                half_width = abs(row["ci_upper"] - row["ci_lower"]) / 2
+                assert abs(have - want) <= 1e-7 * half_width + 1e-12 * abs(want), where
+            else:
+                assert have == pytest.approx(want, rel=1e-9, abs=1e-12), where
+
+
+@pytest.fixture(scope="module")
+def raw(statistics_warehouse):
+    return reference.load_raw(statistics_warehouse.settings)
+
+
+@pytest.fixture(scope="module")
+def variant_significance(statistics_warehouse):
+    return rows_of(
+        statistics_warehouse.settings, "select * from analytics.variant_significance", COLUMNS
+    )
+
+
+def card_query(statistics_warehouse, *, experiment: str | None = None, dates=None) -> str:
+    """The compiled card with its optional clauses filled the way Metabase fills field filters."""
+    sql = statistics_warehouse.card_sql()
+    experiment_clause = "[[and {{experiment}}]]"
+    date_clause = "[[and {{date_range}}]]"
+    assert experiment_clause in sql and date_clause in sql, "card lost its Metabase filters"
+    sql = sql.replace(
+        experiment_clause,
+        f"""and "analytics"."unit_daily_statistics"."experiment_name" = '{experiment}'"""
+        if experiment
+        else "",
+    )
+    return sql.replace(
+        date_clause,
+        f"""and "analytics"."unit_daily_statistics"."metric_date"
+            between '{dates[0]}' and '{dates[1]}'"""
+        if dates
+        else "",
+    )
+
+
+def test_variant_significance_equals_python_recomputation(raw, variant_significance):
+    expected = reference.significance(raw)
+    assert len(expected) >= 40
+    assert_same_table(variant_significance, expected)
+    statuses = {row["status"] for row in expected.values()}
+    assert {"ok", "srm"} <= statuses
+
+
+def test_srm_experiment_is_flagged_and_verdicts_withheld(
+    statistics_warehouse, variant_significance
+):
+    conn = connect(statistics_warehouse.settings)
+    with conn.cursor() as cur:
+        cur.execute(
+            "select experiment_id, srm_p_value, has_sample_ratio_mismatch "
+            "from analytics.experiment_health"
+        )
+        health = {row[0]: row[1:] for row in cur.fetchall()}
+        cur.execute(
+            "select variant_id, allocation::float8, count(distinct unit_id) from exp.variants "
+            "left join exp.assignments on assignments.variant_id = variants.id "
+            "group by variants.id, variant_id, allocation, variants.experiment_id "
+            "order by variants.experiment_id"
+        )
+    conn.close()
+    assert health[SRM_EXPERIMENT_ID][1] is True
+    assert health[SRM_EXPERIMENT_ID][0] < 1e-3
+    for experiment_id, (p, flagged) in health.items():
+        assert flagged == (p is not None and p < 0.001), experiment_id
+    rows = [r for k, r in variant_significance.items() if k[0] == SRM_EXPERIMENT_ID]
+    assert rows
+    assert all(r["status"] == "srm" and r["is_significant"] is None for r in rows)
+
+
+def test_experiment_health_matches_scipy(statistics_warehouse, raw):
+    conn = connect(statistics_warehouse.settings)
+    with conn.cursor() as cur:
+        cur.execute(
+            "select experiment_id, srm_chi_square, srm_p_value from analytics.experiment_health"
+        )
+        health = {row[0]: row[1:] for row in cur.fetchall()}
+    conn.close()
+    checked = 0
+    for experiment_id, (chi_square, p) in health.items():
+        arms = [
+            (raw.assigned_units.get(v, 0), spec["allocation"])
+            for v, spec in raw.variants.items()
+            if spec["experiment_id"] == experiment_id and spec["allocation"] > 0
+        ]
+        observed = np.array([a[0] for a in arms], dtype=float)
+        if observed.sum() == 0:
+            assert p is None
+            continue
+        weights = np.array([a[1] for a in arms])
+        result = stats.chisquare(observed, weights / weights.sum() * observed.sum())
+        assert chi_square == pytest.approx(result.statistic, rel=1e-12)
+        assert abs(p - result.pvalue) <= 1e-12
+        checked += 1
+    assert checked >= 5
+
+
+def test_true_effects_are_detected(variant_significance):
+    """Every large true effect (>= 5 standard errors) is significant, with the right sign."""
+    detected = 0
+    for effect in TRUE_EFFECTS:
+        key = (effect.experiment_id, effect.variant_id, "acceptance_rate")
+        if effect.experiment_id == SRM_EXPERIMENT_ID or key not in variant_significance:
+            continue  # verdicts withheld, or an experiment without traffic (draft)
+        acceptance = variant_significance[
+            (effect.experiment_id, effect.variant_id, "acceptance_rate")
+        ]
+        edits = variant_significance[
+            (effect.experiment_id, effect.variant_id, "edits_per_generation")
+        ]
+        latency = variant_significance[(effect.experiment_id, effect.variant_id, "mean_latency_ms")]
+        truths = [
+            (acceptance, effect.acceptance_rate_diff),
+            (edits, effect.edit_count_diff),
+            (latency, latency["control_value"] * (effect.latency_ratio - 1)),
+        ]
+        for row, true_diff in truths:
+            if row["status"] != "ok":
+                continue
+            standard_error = (row["ci_upper"] - row["ci_lower"]) / (2 * 1.96)
+            if abs(true_diff) >= 5 * standard_error:
+                assert row["is_significant"], (effect, row)
+                assert math.copysign(1, row["diff"]) == math.copysign(1, true_diff), (effect, row)
+                detected += 1
+    assert detected >= 3, "the demo data set should have several clearly detectable effects"
+
+
+def test_card_full_window_equals_variant_significance(statistics_warehouse, variant_significance):
+    card_columns = [c for c in COLUMNS if c not in ("experiment_id", "treatment_variant_id")]
+    card = rows_of(
+        statistics_warehouse.settings,
+        f"""select card.*, vs.experiment_id, vs.treatment_variant_id
+        from ({card_query(statistics_warehouse)}) as card
+        inner join analytics.variant_significance as vs
+            using (experiment_name, treatment_variant_name, metric_name)""",
+        COLUMNS,
+    )
+    assert len(card) == len(variant_significance)
+    for key, row in variant_significance.items():
+        for column in card_columns:
+            if column in card[key] and card[key][column] is not None:
+                assert card[key][column] == row[column], (key, column)
+
+
+def test_card_sub_window_equals_python_recomputation(statistics_warehouse, raw):
+    window = (date(2026, 2, 10), date(2026, 2, 20))
+    expected = reference.significance(raw, *window)
+    card = rows_of(
+        statistics_warehouse.settings,
+        f"""select card.*, variants.id as treatment_variant_id, variants.experiment_id,
+            control.id as control_variant_id, null::float8 as srm_p_value,
+            null::float8 as p_value_benjamini_hochberg
+        from ({card_query(statistics_warehouse, dates=window)}) as card
+        inner join exp.experiments on experiments.name = card.experiment_name
+        inner join exp.variants on variants.experiment_id = experiments.id
+            and variants.name = card.treatment_variant_name
+        inner join exp.variants as control on control.experiment_id = experiments.id
+            and control.name = card.control_variant_name""",
+        COLUMNS,
+    )
+    card_columns = set(COLUMNS) - {"srm_p_value", "p_value_benjamini_hochberg"}
+    trimmed = {k: {c: v for c, v in r.items() if c in card_columns} for k, r in expected.items()}
+    assert_same_table({k: {c: r[c] for c in card_columns} for k, r in card.items()}, trimmed)
+    # the window really differs from the full history
+    full = reference.significance(raw)
+    assert any(full[k]["n_control_units"] != r["n_control_units"] for k, r in expected.items())
+
+    # the experiment filter selects that experiment's rows, unchanged
+    name = raw.experiment_names[1]
+    one = rows_of(
+        statistics_warehouse.settings,
+        f"""select card.*, variants.id as treatment_variant_id, variants.experiment_id
+        from ({card_query(statistics_warehouse, experiment=name, dates=window)}) as card
+        inner join exp.variants on variants.name = card.treatment_variant_name
+            and variants.experiment_id = 1""",
+        ["p_value", "status", "diff"],
+    )
+    assert one and {k[0] for k in one} == {1}
+    for key, row in one.items():
+        assert row["p_value"] == pytest.approx(card[key]["p_value"], rel=1e-12)
