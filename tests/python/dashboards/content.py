@@ -19,6 +19,8 @@ from experiment_analytics.warehouse import ConnectionSettings, connect, create_e
 METABASE_DIR = PROJECT_DIR / "metabase"
 DASHBOARD_DIR = METABASE_DIR / "dashboards"
 ANALYSES_DIR = PROJECT_DIR / "analyses"
+# Card queries written by other helpers (the statistics helper's significance table).
+FOREIGN_CARD_QUERIES = frozenset({"statistical_significance"})
 # Metabase optional clause: `[[ ... ]]` (no nesting in Metabase's grammar).
 OPTIONAL_CLAUSE = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
 TEMPLATE_TAG = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\s*\}\}")

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from .content import (
+    FOREIGN_CARD_QUERIES,
     CompiledProject,
     Warehouse,
     all_cards,
@@ -91,6 +92,8 @@ def test_card_runs_and_returns_its_declared_columns(
     returned = warehouse.columns(sql)
     missing = set(card.columns) - set(returned)
     assert not missing, f"{dashboard}.{key}: declared but not returned: {sorted(missing)}"
+    if card.query not in FOREIGN_CARD_QUERIES:
+        assert list(card.columns) == returned, f"{dashboard}.{key}: declare exactly what it returns"
     if card.display == "scalar":
         assert len(rows) == 1 and len(returned) == 1
     elif data_is_recent or key not in NOW_RELATIVE:

@@ -17,6 +17,7 @@ from experiment_analytics.metabase.spec import GRID_COLUMNS
 from .content import (
     ANALYSES_DIR,
     DASHBOARD_DIR,
+    FOREIGN_CARD_QUERIES,
     all_cards,
     analysis_file,
     card_by_key,
@@ -32,8 +33,6 @@ EXPOSURE_NAMES = {
     "model_quality",
     "latency_and_cost",
 }
-# The card written by the statistics helper keeps its own file name.
-FOREIGN_CARD_QUERIES = {"statistical_significance"}
 SCHEMA_QUALIFIED = re.compile(r"\b(exp|analytics|public)\.[a-z_]+", re.IGNORECASE)
 # Cards whose window is relative to now(): on old data they are legitimately empty.
 SPECS = {spec.dashboard: spec for spec in dashboard_specs()}
