@@ -222,7 +222,7 @@ with
             ) as unit_index
         from generations_timed as t
     ),
-    generations_drawn as (
+    generations_drawn as materialized (
         select
             g.generation_index,
             g.experiment_id,
@@ -274,36 +274,52 @@ with
         offset 0
     ),
     events as (
-        select e.*
+        select
+            2 * g.generation_index - 1 as id,
+            'generation' as event_type,
+            g.experiment_id,
+            g.variant_id,
+            g.unit_id,
+            g.request_id,
+            g.occurred_at,
+            g.received_at,
+            g.policy_version_id,
+            g.latency_ms,
+            g.prompt_tokens,
+            g.completion_tokens,
+            g.constraint_respect_score,
+            g.alignment_score,
+            g.diversity_score,
+            null::integer as edit_count
         from generations_drawn as g
-        cross join lateral (values
-            (
-                2 * g.generation_index - 1, 'generation', g.experiment_id, g.variant_id,
-                g.unit_id, g.request_id, g.occurred_at, g.received_at, g.policy_version_id,
-                g.latency_ms, g.prompt_tokens, g.completion_tokens, g.constraint_respect_score,
-                g.alignment_score, g.diversity_score, null::integer
-            ),
-            (
-                -- An outcome is stored no earlier than its generation.
-                2 * g.generation_index, g.outcome_type, g.experiment_id, g.variant_id,
-                g.unit_id, g.request_id, g.outcome_at,
-                greatest(
-                    g.outcome_at + g.outcome_receive_seconds * interval '1 second', g.received_at
-                ),
-                null, null, null, null, null, null, null,
-                case when g.outcome_type = 'edited' then g.edits end
-            )
-        ) as e (
-            id, event_type, experiment_id, variant_id, unit_id, request_id, occurred_at,
-            received_at, policy_version_id, latency_ms, prompt_tokens, completion_tokens,
-            constraint_respect_score, alignment_score, diversity_score, edit_count
-        )
+        union all
+        select
+            2 * g.generation_index as id,
+            g.outcome_type as event_type,
+            g.experiment_id,
+            g.variant_id,
+            g.unit_id,
+            g.request_id,
+            g.outcome_at as occurred_at,
+            -- An outcome is stored no earlier than its generation.
+            greatest(
+                g.outcome_at + g.outcome_receive_seconds * interval '1 second', g.received_at
+            ) as received_at,
+            null as policy_version_id,
+            null as latency_ms,
+            null as prompt_tokens,
+            null as completion_tokens,
+            null as constraint_respect_score,
+            null as alignment_score,
+            null as diversity_score,
+            case when g.outcome_type = 'edited' then g.edits end as edit_count
+        from generations_drawn as g
+        where g.outcome_type is not null
     )
 select *
 from events
 where
-    event_type is not null
-    and received_at > %(received_after)s
+    received_at > %(received_after)s
     and received_at <= %(received_until)s
 """
 
