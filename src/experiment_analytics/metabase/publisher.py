@@ -57,6 +57,8 @@ class PublishSettings:
     sync_poll_seconds: float = 1.0
     push_model_metadata: bool = True
     api_key: str | None = None
+    # Pause before re-reading after a failed create (grows with the attempt).
+    create_retry_pause: float = 0.5
 
 
 @dataclass
@@ -109,7 +111,7 @@ class Publisher:
                 if found is not None:
                     _logger.info("%s %s was created despite the error; using it", kind, key)
                     return found
-                time.sleep(0.5 * attempt)
+                time.sleep(self.settings.create_retry_pause * attempt)
             try:
                 return post()
             except MetabaseApiError as exc:

@@ -132,22 +132,32 @@ def build_demo(settings: ConnectionSettings, target_path: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_settings(request: pytest.FixtureRequest, tmp_path_factory) -> ConnectionSettings:
+def _demo_build(
+    request: pytest.FixtureRequest, tmp_path_factory
+) -> tuple[ConnectionSettings, Path]:
+    """(warehouse, dbt target folder with the compiled analyses). The build and the compile
+    share one target folder so dbt's partial parsing saves the second parse."""
+    target = tmp_path_factory.mktemp("dbt_metabase_target")
     if REAL_METABASE:
-        return ConnectionSettings.from_env()
-    try:
-        return request.getfixturevalue("demo_warehouse")
-    except pytest.FixtureLookupError:
-        settings = request.getfixturevalue("new_database")("metabase_demo")
-        build_demo(settings, tmp_path_factory.mktemp("dbt_metabase_build"))
-        return settings
+        settings = ConnectionSettings.from_env()
+    else:
+        try:
+            settings = request.getfixturevalue("demo_warehouse")
+        except pytest.FixtureLookupError:
+            settings = request.getfixturevalue("new_database")("metabase_demo")
+            build_demo(settings, target)
+    compile_analyses(settings, target)
+    return settings, target
 
 
 @pytest.fixture(scope="session")
-def compiled_target(demo_settings: ConnectionSettings, tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("dbt_metabase_target")
-    compile_analyses(demo_settings, target)
-    return target
+def demo_settings(_demo_build) -> ConnectionSettings:
+    return _demo_build[0]
+
+
+@pytest.fixture(scope="session")
+def compiled_target(_demo_build) -> Path:
+    return _demo_build[1]
 
 
 def copy_project(destination: Path) -> Path:

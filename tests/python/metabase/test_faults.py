@@ -78,7 +78,11 @@ def run(double, specs: Specs, warehouse) -> Summary:
         double.url, api_key=double.api_key, timeout=10, retry=make_retry(total=3, backoff=0.01)
     )
     settings = PublishSettings(
-        double.database_name, warehouse, push_model_metadata=False, sync_poll_seconds=0.1
+        double.database_name,
+        warehouse,
+        push_model_metadata=False,
+        sync_poll_seconds=0.1,
+        create_retry_pause=0.01,
     )
     return Publisher(client, specs, settings).run()
 
