@@ -258,3 +258,34 @@ def test_429_with_retry_after_and_a_slow_answer_succeed_in_one_run(
         assert statuses[429] == 2 and statuses[503] == 1
         state = snapshot(double, specs.config)
         assert state == {k: v for k, v in clean_state.items() if not k.startswith("_")}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_fault_in_dbt_metabase_metadata_then_rerun_converges(mode, specs, demo_settings) -> None:
+    """dbt-metabase's own writes (PUT /api/table/N) fail: a clear error, then convergence."""
+
+    def full_run(double) -> None:
+        client = MetabaseClient(
+            double.url, api_key=double.api_key, timeout=10, retry=make_retry(total=2, backoff=0.01)
+        )
+        settings = PublishSettings(
+            double.database_name, demo_settings, api_key=double.api_key, create_retry_pause=0.01
+        )
+        Publisher(client, specs, settings).run()
+
+    with fresh_double(demo_settings) as double:
+        double.inject(
+            Fault(method="PUT", path=r"^/api/table/\d+$", times=PERSISTENT, **MODES[mode])
+        )
+        with pytest.raises(MetabaseApiError) as caught:
+            full_run(double)
+        message = str(caught.value)
+        assert "model metadata (dbt-metabase)" in message and "/api/table/" in message, message
+        if mode != "drop":
+            assert "Injected fault (HTTP 500)" in message and "answered 500" in message, message
+        assert double.api_key not in message
+        double.clear_faults()
+        full_run(double)
+        double.clear_requests()
+        full_run(double)
+        assert double.write_requests() == []
