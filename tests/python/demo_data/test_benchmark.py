@@ -1,0 +1,91 @@
+"""The benchmark's baseline statement and its report (the full benchmark runs via `make bench`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from experiment_analytics.benchmark import (
+    BASELINE_SQL,
+    TABLE_HEADER,
+    BenchmarkError,
+    BenchmarkResult,
+    append_report,
+    run_benchmark,
+)
+
+
+def result(full: float, incremental: float) -> BenchmarkResult:
+    return BenchmarkResult(
+        started_at=datetime(2026, 11, 26, 3, 0, tzinfo=UTC),
+        events=1_000_000,
+        appended_events=35_000,
+        cores=2,
+        ram_gb=23.4,
+        postgres_version="18.0",
+        load_average=0.5,
+        generate_seconds=10.0,
+        full_build_seconds=full,
+        append_seconds=2.0,
+        incremental_build_seconds=incremental,
+        baseline_seconds=10.0,
+        dbt_summary="full: PASS=1 WARN=0 ERROR=0 SKIP=0 TOTAL=1",
+    )
+
+
+def test_ratios_and_targets():
+    good, bad = result(full=25.0, incremental=5.0), result(full=31.0, incremental=7.0)
+    assert good.full_to_baseline == 2.5 and good.full_target_met
+    assert good.incremental_to_full == 0.2 and good.incremental_target_met
+    assert not bad.full_target_met and not bad.incremental_target_met
+
+
+def test_report_appends_one_row_under_a_single_header(tmp_path):
+    path = tmp_path / "BENCHMARKS.md"
+    path.write_text("# Benchmarks\n\nintro\n")
+    append_report(result(25.0, 5.0), path)
+    append_report(result(31.0, 7.0), path)
+    text = path.read_text()
+    assert text.startswith("# Benchmarks\n\nintro\n")
+    assert text.count(TABLE_HEADER) == 1
+    rows = [line for line in text.splitlines() if line.startswith("| 2026-11-26")]
+    assert len(rows) == 2
+    assert "full<=3x: met; incr<=20%: met" in rows[0]
+    assert "full<=3x: MISSED; incr<=20%: MISSED" in rows[1]
+
+
+def test_benchmark_rejects_tiny_sizes():
+    with pytest.raises(BenchmarkError, match="at least 1000"):
+        run_benchmark(10)
+
+
+def test_baseline_statement_computes_per_variant_daily_aggregates(demo_data):
+    demo_data("drop schema if exists benchmark_baseline cascade")
+    demo_data("create schema benchmark_baseline")
+    demo_data(BASELINE_SQL)
+    baseline = {
+        row[:3]: row[3:]
+        for row in demo_data(
+            "select experiment_id, variant_id, metric_date, generation_count,"
+            " acceptance_rate::float8, latency_p95_ms"
+            " from benchmark_baseline.variant_daily_metrics"
+        )
+    }
+    expected = {
+        row[:3]: row[3:]
+        for row in demo_data(
+            "select g.experiment_id, g.variant_id, (g.occurred_at at time zone 'UTC')::date,"
+            " count(*), avg(coalesce((o.event_type in ('accepted', 'edited'))::int, 0))::float8,"
+            " percentile_cont(0.95) within group (order by g.latency_ms)"
+            " from exp.events as g left join exp.events as o"
+            " on o.request_id = g.request_id and o.event_type <> 'generation'"
+            " where g.event_type = 'generation' group by 1, 2, 3"
+        )
+    }
+    assert baseline.keys() == expected.keys() and len(baseline) > 100
+    for key, (count, acceptance, p95) in expected.items():
+        assert baseline[key][0] == count
+        assert baseline[key][1] == pytest.approx(acceptance, rel=1e-9)
+        assert baseline[key][2] == pytest.approx(p95, rel=1e-9)
+    demo_data("drop schema benchmark_baseline cascade")
