@@ -20,8 +20,11 @@ EXPOSURES = {
 
 def test_dbt_build_runs_every_node_successfully(demo_warehouse_build: DemoWarehouse):
     results = read_run_results(demo_warehouse_build.target_path)
-    bad = {node_name(r["unique_id"]): r["status"] for r in results
-           if r["status"] not in ("success", "pass", "no-op")}
+    bad = {
+        node_name(r["unique_id"]): r["status"]
+        for r in results
+        if r["status"] not in ("success", "pass", "no-op")
+    }
     assert not bad, f"nodes that did not succeed: {bad}"
     kinds = {r["unique_id"].split(".")[0] for r in results}
     assert {"model", "test", "seed", "unit_test"} <= kinds
@@ -59,7 +62,9 @@ def test_required_views_answer_queries(demo_warehouse_build: DemoWarehouse):
         active, all_active = cur.fetchone()
         cur.execute("select count(*) from exp.experiments where status = 'active'")
         assert active == cur.fetchone()[0] > 0 and all_active
-        cur.execute("select count(*), count(model_name), count(model_version) from exp.v_policy_versions")
+        cur.execute(
+            "select count(*), count(model_name), count(model_version) from exp.v_policy_versions"
+        )
         versions, with_model, with_model_version = cur.fetchone()
         cur.execute("select count(*) from exp.policy_versions")
         assert versions == with_model == with_model_version == cur.fetchone()[0] > 0

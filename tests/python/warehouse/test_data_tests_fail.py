@@ -1,0 +1,269 @@
+"""Each data test fails on data that breaks it, and only that test fails.
+
+Every case loads the source contract and the small valid data set (base_data.sql) into a fresh
+database, applies one targeted break, runs `dbt build` on a selection, and checks in
+run_results.json that exactly the expected tests failed (and that they ran). The baseline case,
+with no break, proves the data set itself passes every test of the selection.
+
+Where the DDL of the source contract enforces a rule (primary key, check), the break first drops
+that constraint: many warehouses (BigQuery, Snowflake, Redshift, ...) do not enforce constraints,
+so the data tests must hold on their own.
+
+dbt runs in this process on a project parsed once (see ParsedProject in conftest.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from experiment_analytics.warehouse import connect, create_exp_sources
+
+from .conftest import ParsedProject, node_name
+
+BASE_DATA = Path(__file__).with_name("base_data.sql")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    breaks: tuple[str, ...]
+    select: str
+    expected_failures: frozenset[str]
+    exclude: str | None = None
+
+
+def case(name: str, breaks: list[str], select: str, *expected: str, exclude: str | None = None):
+    return Case(name, tuple(breaks), select, frozenset(expected), exclude)
+
+
+CASES = [
+    case(
+        "baseline_every_test_passes",
+        [],
+        "source:exp+ model_token_prices+",
+        exclude="path:models/marts/statistics+ path:tests/singular/statistics",
+    ),
+    case(
+        "experiment_id_duplicated",
+        [
+            "alter table exp.experiments drop constraint experiments_pkey cascade",
+            "insert into exp.experiments (id, name, status, primary_metric, created_at)"
+            " values (1, 'exp-dup', 'draft', 'acceptance_rate', now())",
+        ],
+        "source:exp.experiments",
+        "source_unique_exp_experiments_id",
+    ),
+    case(
+        "experiment_status_unknown",
+        [
+            "alter table exp.experiments drop constraint experiments_status_check",
+            "update exp.experiments set status = 'running' where id = 2",
+        ],
+        "source:exp.experiments",
+        "source_accepted_values_exp_experiments_status__draft__active__paused__completed",
+    ),
+    case(
+        "event_id_null",
+        [
+            "alter table exp.events alter column id drop not null",
+            "update exp.events set id = null where id = 11",
+        ],
+        "source:exp.events",
+        "source_not_null_exp_events_id",
+    ),
+    case(
+        "event_id_duplicated",
+        ["update exp.events set id = 1 where id = 2"],
+        "source:exp.events",
+        "source_unique_exp_events_id",
+    ),
+    case(
+        "event_type_unknown",
+        ["update exp.events set event_type = 'clicked' where id = 2"],
+        "source:exp.events",
+        "source_accepted_values_exp_events_event_type__generation__accepted__edited__rejected",
+    ),
+    case(
+        "event_variant_unknown",
+        [
+            "update exp.events set variant_id = 99 where request_id = "
+            "'00000000-0000-0000-0000-000000000006'"
+        ],
+        "source:exp.events source:exp.variants",
+        "source_relationships_exp_events_variant_id__id__source_exp_variants_",
+    ),
+    case(
+        "alignment_score_above_one",
+        ["update exp.events set alignment_score = 1.5 where id = 1"],
+        "source:exp.events",
+        "source_values_between_exp_events_alignment_score__1__0",
+    ),
+    case(
+        "constraint_respect_score_above_one",
+        ["update exp.events set constraint_respect_score = 1.01 where id = 1"],
+        "source:exp.events",
+        "source_values_between_exp_events_constraint_respect_score__1__0",
+    ),
+    case(
+        "second_generation_for_a_request",
+        [
+            "insert into exp.events (id, event_type, experiment_id, variant_id, unit_id,"
+            " request_id, occurred_at, received_at, policy_version_id, latency_ms, prompt_tokens,"
+            " completion_tokens, constraint_respect_score, alignment_score, diversity_score)"
+            " select 12, event_type, experiment_id, variant_id, unit_id, request_id, occurred_at,"
+            " received_at, policy_version_id, latency_ms, prompt_tokens, completion_tokens,"
+            " constraint_respect_score, alignment_score, diversity_score"
+            " from exp.events where id = 1"
+        ],
+        "source:exp.events",
+        "source_unique_exp_events_request_id_generation",
+    ),
+    case(
+        "generation_without_latency",
+        ["update exp.events set latency_ms = null where id = 1"],
+        "source:exp.events",
+        "source_not_null_exp_events_latency_ms_generation",
+    ),
+    case(
+        "edited_without_edit_count",
+        ["update exp.events set edit_count = null where id = 4"],
+        "source:exp.events",
+        "source_not_null_exp_events_edit_count_edited",
+    ),
+    case(
+        "allocations_not_summing_to_one",
+        ["update exp.variants set allocation = 0.6 where id = 1"],
+        "source:exp.variants",
+        "source_sums_to_one_per_group_exp_variants_allocation__experiment_id__1e_06",
+    ),
+    case(
+        "unit_assigned_twice",
+        ["insert into exp.assignments values (1, 2, 'u1', '2026-01-10 00:00:00+00')"],
+        "source:exp.assignments",
+        "source_unique_combination_exp_assignments_experiment_id__unit_id",
+    ),
+    case(
+        "bucket_type_unknown",
+        ["update exp.metric_aggregates set bucket_type = 'weekly' where bucket_type = 'hourly'"],
+        "source:exp.metric_aggregates",
+        "source_accepted_values_exp_metric_aggregates_bucket_type__hourly__daily",
+    ),
+    case(
+        "predicted_acceptance_above_one",
+        ["update exp.offline_evaluations set predicted_acceptance_rate = 1.3 where id = 1"],
+        "source:exp.offline_evaluations",
+        "source_values_between_exp_offline_evaluations_predicted_acceptance_rate__1__0",
+    ),
+    case(
+        "outcome_without_generation",
+        ["delete from exp.events where id = 3"],
+        "+assert_every_outcome_has_its_generation",
+        "assert_every_outcome_has_its_generation",
+    ),
+    case(
+        "outcome_before_generation",
+        ["update exp.events set occurred_at = '2026-01-10 07:59:00+00' where id = 2"],
+        "+assert_no_outcome_before_its_generation",
+        "assert_no_outcome_before_its_generation",
+    ),
+    case(
+        "event_before_assignment",
+        ["update exp.assignments set assigned_at = '2026-01-10 09:30:00+00' where unit_id = 'u2'"],
+        "+assert_no_event_before_its_unit_assignment",
+        "assert_no_event_before_its_unit_assignment",
+    ),
+    case(
+        "assignment_to_another_experiments_variant",
+        ["update exp.assignments set variant_id = 3 where unit_id = 'u1'"],
+        "+assert_assignment_variant_belongs_to_its_experiment",
+        "assert_assignment_variant_belongs_to_its_experiment",
+    ),
+    case(
+        "two_controls",
+        ["update exp.variants set is_control = true where id = 2"],
+        "+assert_one_control_per_experiment",
+        "assert_one_control_per_experiment",
+    ),
+    case(
+        "aggregate_mean_off",
+        [
+            "update exp.metric_aggregates set mean = 500.01 where metric_name = 'latency_ms'"
+            " and bucket_type = 'daily' and variant_id = 1"
+        ],
+        "+assert_metric_aggregates_reconcile_with_events",
+        "assert_metric_aggregates_reconcile_with_events",
+    ),
+    case(
+        "aggregate_count_off",
+        ["update exp.metric_aggregates set count = 3 where metric_name = 'latency_p95'"],
+        "+assert_metric_aggregates_reconcile_with_events",
+        "assert_metric_aggregates_reconcile_with_events",
+    ),
+    case(
+        "aggregate_counts_a_late_outcome_it_could_not_see",
+        [
+            "update exp.metric_aggregates set mean = 1.0 where metric_name = 'acceptance_rate'"
+            " and bucket_start = '2026-01-11 00:00:00+00' and variant_id = 2"
+        ],
+        "+assert_metric_aggregates_reconcile_with_events",
+        "assert_metric_aggregates_reconcile_with_events",
+    ),
+    case(
+        "model_without_a_price",
+        ["update exp.policy_versions set model_name = 'mystery-1b' where id = 2"],
+        "+generations model_token_prices",
+        "relationships_generations_model_name__model_name__ref_model_token_prices_",
+    ),
+]
+
+
+@dataclass
+class Outcome:
+    ran: set[str] = field(default_factory=set)
+    failed: set[str] = field(default_factory=set)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _prepare_database(case_: Case, new_database):
+    """A fresh database with the source contract, the valid data set and the case's break."""
+    settings = new_database("broken")
+    create_exp_sources(settings)
+    conn = connect(settings)
+    with conn.cursor() as cur:
+        cur.execute(BASE_DATA.read_text())
+        for statement in case_.breaks:
+            cur.execute(statement)
+    conn.close()
+    return settings
+
+
+def _run_case(case_: Case, new_database, parsed_project: ParsedProject) -> Outcome:
+    settings = _prepare_database(case_, new_database)
+    # cautious: only tests whose every parent is selected (no tests on models left unbuilt)
+    args = ["build", "--indirect-selection", "cautious", "--select", *case_.select.split()]
+    if case_.exclude:
+        args += ["--exclude", *case_.exclude.split()]
+    outcome = Outcome()
+    for result in parsed_project.run(args, settings, case_.name):
+        kind, name = result["unique_id"].split(".")[0], node_name(result["unique_id"])
+        if kind == "test":
+            outcome.ran.add(name)
+            if result["status"] == "fail":
+                outcome.failed.add(name)
+        if result["status"] == "error":
+            # a test that errors (e.g. a missing relation) proves nothing about the data
+            outcome.errors[name] = result.get("message") or ""
+    return outcome
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case_", CASES, ids=[c.name for c in CASES])
+def test_exactly_the_expected_tests_fail(case_: Case, new_database, parsed_project):
+    outcome = _run_case(case_, new_database, parsed_project)
+    assert not outcome.errors, f"dbt nodes errored: {outcome.errors}"
+    assert case_.expected_failures <= outcome.ran, "an expected test did not run"
+    assert len(outcome.ran) > len(case_.expected_failures), "the selection ran no other test"
+    assert outcome.failed == case_.expected_failures
