@@ -59,4 +59,4 @@ statistical_significance as (
 )
 
 select * from statistical_significance
-order by experiment_name asc, treatment_variant_name asc, metric_name asc
+order by 1 asc, 3 asc, 2 asc  -- experiment, treatment variant, metric
