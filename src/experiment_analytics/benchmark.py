@@ -11,6 +11,7 @@ BENCHMARKS.md. Targets: full build <= 3x baseline, incremental build <= 20% of f
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import re
@@ -133,8 +134,30 @@ def _dbt_summary(output: str) -> str:
     return match.group(1) if match else "no summary"
 
 
+def _node_times(target: Path) -> str:
+    """Where a build's time went: model vs test time summed over nodes, the slowest nodes."""
+    try:
+        results = json.loads((target / "run_results.json").read_text())["results"]
+    except (OSError, KeyError, ValueError):
+        return "no run_results.json"
+    totals: dict[str, float] = {}
+    for node in results:
+        kind = node["unique_id"].split(".", 1)[0]
+        totals[kind] = totals.get(kind, 0.0) + float(node.get("execution_time") or 0.0)
+    slowest = sorted(results, key=lambda node: -float(node.get("execution_time") or 0.0))[:3]
+    return (
+        ", ".join(f"{kind}s {seconds:.0f} s" for kind, seconds in sorted(totals.items()))
+        + "; slowest: "
+        + ", ".join(
+            f"{node['unique_id'].split('.')[2]} {float(node['execution_time']):.0f} s"
+            for node in slowest
+        )
+    )
+
+
 def _build(args: list[str], settings, env: dict[str, str], target: Path) -> DbtResult:
     result = run_dbt(args, settings, extra_env=env, target_path=target, check=False)
+    _logger.info("`dbt %s` node time: %s", " ".join(args), _node_times(target))
     if result.returncode != 0:
         failures = [line for line in result.output.splitlines() if "Failure in" in line]
         _logger.warning(
@@ -183,6 +206,7 @@ def run_benchmark(events: int, seed: int = 42, workdir: Path | None = None) -> B
             "dbt build --full-refresh",
             lambda: _build(["build", "--full-refresh"], settings, dbt_env, dbt_target),
         )
+        full_nodes = _node_times(dbt_target)
         appended, append_seconds = _timed(
             "append one day",
             lambda: append_days(settings, events=events, seed=seed, end_at=end_at, days=1),
@@ -190,6 +214,7 @@ def run_benchmark(events: int, seed: int = 42, workdir: Path | None = None) -> B
         incremental, incremental_seconds = _timed(
             "dbt build (incremental)", lambda: _build(["build"], settings, dbt_env, dbt_target)
         )
+        incremental_nodes = _node_times(dbt_target)
         conn = connect(settings)
         with conn.cursor() as cur:
             cur.execute("drop schema if exists benchmark_baseline cascade")
@@ -213,8 +238,8 @@ def run_benchmark(events: int, seed: int = 42, workdir: Path | None = None) -> B
         append_seconds=append_seconds,
         incremental_build_seconds=incremental_seconds,
         baseline_seconds=baseline_seconds,
-        dbt_summary=f"full: {_dbt_summary(full.output)}; "
-        f"incremental: {_dbt_summary(incremental.output)}",
+        dbt_summary=f"full: {_dbt_summary(full.output)} ({full_nodes}); "
+        f"incremental: {_dbt_summary(incremental.output)} ({incremental_nodes})",
     )
 
 
