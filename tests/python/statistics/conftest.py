@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 from experiment_analytics.dbt import run_dbt
@@ -208,17 +207,3 @@ def statistics_warehouse(new_database, tmp_path_factory) -> StatisticsWarehouse:
     )
     run_dbt(["compile", "--select", "statistical_significance"], settings, target_path=target)
     return StatisticsWarehouse(settings, target)
-
-
-def fetch(settings_or_conn, query: str, params=None) -> list[tuple]:
-    conn = (
-        settings_or_conn
-        if isinstance(settings_or_conn, psycopg2.extensions.connection)
-        else connect(settings_or_conn)
-    )
-    with conn.cursor() as cur:
-        cur.execute(query, params)
-        rows = cur.fetchall()
-    if conn is not settings_or_conn:
-        conn.close()
-    return rows
