@@ -1,9 +1,11 @@
 """The set-based SQL that draws assignments, events and metric aggregates inside PostgreSQL.
 
-Randomness: every draw is `hashint8extended(key, seed_base + stream)` mapped to [0, 1), where
-the key is a generation's global index (or a user's number) and the stream names the draw. The
-value of a row is therefore a pure function of (seed, row, stream): no `random()`, no state, no
-dependence on plan shape, parallel workers or the order chunks run in.
+Randomness: every draw comes from `hashint8extended(key, seed * 1024 + stream)`, whose 64 bits
+give two uniforms in [0, 1); the key is a generation's global index (or a user's or unit's
+number; keys stay below 2^32, all the hash mixes) and the stream names the draw. A row is
+therefore a pure function of (seed, row, stream): no `random()`, no state, no dependence on
+plan shape, parallel workers or the order chunks run in. Streams: 1-11 per generation, 30-31
+per user, 100 + experiment id per unit (variant choice).
 """
 
 from __future__ import annotations
