@@ -149,7 +149,7 @@ class Warehouse:
 
     def columns(self, sql: str) -> list[str]:
         with self.conn.cursor() as cur:
-            cur.execute(f"select * from ({sql}) as card limit 0")
+            cur.execute(f"select * from (\n{sql}\n) as card limit 0")
             return [column.name for column in cur.description]
 
     def execute(self, sql: str, params=None) -> None:
