@@ -58,5 +58,6 @@ statistical_significance as (
 
 )
 
+{# by experiment, treatment variant, metric; no trailing comment: the query may be wrapped #}
 select * from statistical_significance
-order by 1 asc, 3 asc, 2 asc  -- experiment, treatment variant, metric
+order by 1 asc, 3 asc, 2 asc
