@@ -270,3 +270,44 @@ def test_model_metadata_reaches_metabase(secret_double, demo_settings, compiled_
     secret_double.clear_requests()
     publish(options(secret_double, demo_settings, compiled_target))
     assert secret_double.write_requests() == []
+
+
+def test_plan_through_the_script_exit_codes(
+    secret_double, demo_settings, compiled_target, tmp_path
+) -> None:
+    """`python scripts/publish_metabase.py --plan`: 0 when nothing is pending, 2 when a change
+    is, and never a write."""
+    import os
+    import subprocess
+    import sys
+
+    publish(options(secret_double, demo_settings, compiled_target))  # converged first
+    project = copy_project(tmp_path / "project")
+    env = {
+        **os.environ,
+        **demo_settings.as_env(),
+        "METABASE_URL": secret_double.url,
+        "METABASE_API_KEY": secret_double.api_key,
+    }
+    env.pop("METABASE_USERNAME", None)
+    command = [
+        sys.executable,
+        str(PROJECT_DIR / "scripts" / "publish_metabase.py"),
+        "--plan",
+        "--no-compile",
+        "--target-path",
+        str(compiled_target),
+        "--project-dir",
+        str(project),
+    ]
+    secret_double.clear_requests()
+    clean = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert clean.returncode == 0, clean.stderr[-2000:]
+    edit_yaml(project / OVERVIEW, lambda spec: spec.update(description="Edited description."))
+    pending = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert pending.returncode == 2, pending.stderr[-2000:]
+    assert "would be updated: dashboard experiment_overview" in pending.stdout
+    assert secret_double.write_requests() == []
+    assert (
+        secret_double.api_key not in clean.stdout + clean.stderr + pending.stdout + pending.stderr
+    )
