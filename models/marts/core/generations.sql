@@ -11,7 +11,7 @@
         on_schema_change='fail',
         indexes=[
             {'columns': ['generated_date']},
-            {'columns': ['request_id']},
+            {'columns': ['last_received_at']},
         ],
     )
 }}
@@ -70,9 +70,7 @@ policy_versions as (
 
 generation_events as (
 
-    select distinct on (request_id) *
-
-    from events
+    select * from events
 
     where
         event_type = 'generation'
@@ -81,14 +79,15 @@ generation_events as (
             and occurred_date in (select days_to_rebuild.generated_date from days_to_rebuild)
         {% endif %}
 
-    order by request_id asc, occurred_at asc, event_id asc
-
 ),
 
 outcome_events as (
 
-    {# at most one outcome per request (a source test); the earliest wins if not #}
-    select distinct on (request_id)
+    {#
+        One generation and at most one outcome per request are source tests: no deduplication
+        here (a sort of the whole log); a duplicate shows up in generations' unique test.
+    #}
+    select
         request_id,
         event_type as outcome,
         edit_count,
@@ -103,8 +102,6 @@ outcome_events as (
             {# an outcome never precedes its generation (a singular test) #}
             and occurred_at >= {{ utc_day_start('(select min(generated_date) from days_to_rebuild)') }}
         {% endif %}
-
-    order by request_id asc, occurred_at asc, event_id asc
 
 ),
 
