@@ -260,9 +260,11 @@ def test_429_with_retry_after_and_a_slow_answer_succeed_in_one_run(
         assert state == {k: v for k, v in clean_state.items() if not k.startswith("_")}
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", ["status"])
 def test_fault_in_dbt_metabase_metadata_then_rerun_converges(mode, specs, demo_settings) -> None:
-    """dbt-metabase's own writes (PUT /api/table/N) fail: a clear error, then convergence."""
+    """dbt-metabase's own writes (PUT /api/table/N) fail: a clear error, then convergence.
+    (One mode only: each case is three full publishes with metadata, ~12 s; "drop" and
+    "apply_then_fail" were run and pass too: `pytest -k dbt_metabase` after widening.)"""
 
     def full_run(double) -> None:
         client = MetabaseClient(
