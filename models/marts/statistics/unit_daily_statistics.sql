@@ -4,6 +4,8 @@
     re-aggregates these rows per unit first (macro unit_window_totals), then runs
     significance_results. Incremental like `generations`, which it reads: a run rebuilds every
     UTC day holding a generation received (with its outcome) after the late-event cutoff.
+    Float sums go through numeric: exact whatever the row order, so an incremental run and a
+    full refresh give bit-identical rows.
 #}
 {{
     config(
@@ -73,13 +75,13 @@ generations_aggregated_to_unit_days as (
         count(total_tokens) as token_measured_count,
         coalesce(sum(total_tokens), 0) as total_tokens,
         count(latency_ms) as latency_measured_count,
-        coalesce(sum(latency_ms), 0) as latency_ms_sum,
+        coalesce(sum(latency_ms::numeric), 0)::float8 as latency_ms_sum,
         count(constraint_respect_score) as constraint_respect_scored_count,
-        coalesce(sum(constraint_respect_score), 0) as constraint_respect_score_sum,
+        coalesce(sum(constraint_respect_score::numeric), 0)::float8 as constraint_respect_score_sum,
         count(alignment_score) as alignment_scored_count,
-        coalesce(sum(alignment_score), 0) as alignment_score_sum,
+        coalesce(sum(alignment_score::numeric), 0)::float8 as alignment_score_sum,
         count(diversity_score) as diversity_scored_count,
-        coalesce(sum(diversity_score), 0) as diversity_score_sum,
+        coalesce(sum(diversity_score::numeric), 0)::float8 as diversity_score_sum,
         max(last_received_at) as last_received_at
 
     from generations_in_scope
