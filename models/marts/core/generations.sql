@@ -18,7 +18,8 @@
 
 with
 
-events as (
+{# not materialized: read more than once, PostgreSQL would otherwise copy the whole log first #}
+events as not materialized (
 
     select * from {{ ref('stg_exp__events') }}
 

@@ -14,7 +14,8 @@
 
 with
 
-generations as (
+{# not materialized: read more than once, PostgreSQL would otherwise copy the whole log first #}
+generations as not materialized (
 
     select * from {{ ref('generations') }}
 

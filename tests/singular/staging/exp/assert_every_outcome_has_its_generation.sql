@@ -2,7 +2,8 @@
 -- generation event in the same experiment, variant and unit. Returns the orphan outcomes.
 with
 
-events as (
+{# not materialized: read more than once, PostgreSQL would otherwise copy the whole log first #}
+events as not materialized (
 
     select * from {{ ref('stg_exp__events') }}
 

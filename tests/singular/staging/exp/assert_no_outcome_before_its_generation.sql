@@ -2,7 +2,8 @@
 -- incremental models rely on it to bound the days they reread). Returns the offending outcomes.
 with
 
-events as (
+{# not materialized: read more than once, PostgreSQL would otherwise copy the whole log first #}
+events as not materialized (
 
     select * from {{ ref('stg_exp__events') }}
 
