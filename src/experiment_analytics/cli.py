@@ -38,15 +38,21 @@ def _sources(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="experiment-analytics", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="experiment-analytics",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(dest="command", required=True)
 
     db = commands.add_parser("db", help="start, stop or check the embedded PostgreSQL server")
     db.add_argument("action", choices=["up", "down", "status"])
-    db.add_argument("--pgdata", default=str(embedded.DEFAULT_PGDATA),
-                    help="data directory (default: %(default)s)")
+    db.add_argument(
+        "--pgdata",
+        default=str(embedded.DEFAULT_PGDATA),
+        help="data directory (default: %(default)s)",
+    )
     db.set_defaults(handler=_db)
 
     sources = commands.add_parser("sources", help="create the exp source tables")

@@ -67,8 +67,12 @@ def run_dbt(
         output = ""
     else:
         proc = subprocess.run(
-            command, env=env, cwd=project_dir, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            command,
+            env=env,
+            cwd=project_dir,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         output = proc.stdout
     result = DbtResult(tuple(args), proc.returncode, output, time.perf_counter() - started)

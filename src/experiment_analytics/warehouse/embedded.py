@@ -88,8 +88,16 @@ def start(
         _logger.info("embedded PostgreSQL already running in %s", pgdata)
     else:
         options = " ".join(f"-c {key}={value}" for key, value in SERVER_OPTIONS.items())
-        args = ["-w", "-t", "60", "-l", str(pgdata / "log"), "-o",
-                f"-h 127.0.0.1 -p {port} -k {pgdata} {options}", "start"]
+        args = [
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(pgdata / "log"),
+            "-o",
+            f"-h 127.0.0.1 -p {port} -k {pgdata} {options}",
+            "start",
+        ]
         try:
             _pg_ctl(args, pgdata, timeout=90)
         except subprocess.CalledProcessError as exc:
