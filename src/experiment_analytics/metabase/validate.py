@@ -2,8 +2,9 @@
 
 Checks the specs against the dbt project (models, analyses, exposures) and the warehouse: every
 card query runs (Metabase's optional clauses removed, wrapped to return no rows) and returns
-every column its visualization uses (extra columns are a warning: charts ignore them, tables show
-them). Every problem names its file, dashboard and card;
+exactly the columns its visualization uses (`columns` in the spec): a missing column breaks the
+chart, an undeclared one shows up in tables and tooltips unreviewed, so both are errors.
+Every problem names its file, dashboard and card;
 all problems are reported together in one SpecError.
 """
 
@@ -213,15 +214,10 @@ def _check_dashboard(
         if columns is not None:
             missing = [c for c in card.columns if c not in columns]
             extra = [c for c in columns if c not in card.columns]
-            if missing:
+            if missing or extra:
                 problems.append(
                     f"{where}: query {card.query!r} returns {columns}, but the visualization uses "
-                    f"{list(card.columns)} (missing: {missing})"
-                )
-            elif extra:
-                # Harmless in Metabase (charts ignore them, tables show them): a warning.
-                warnings.append(
-                    f"{where}: query {card.query!r} also returns {extra}, not in 'columns'"
+                    f"{list(card.columns)} (missing: {missing}, not declared: {extra})"
                 )
         for setting in _COLUMN_SETTINGS:
             value = card.visualization_settings.get(setting)

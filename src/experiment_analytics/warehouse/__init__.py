@@ -1,4 +1,4 @@
-"""The warehouse: connection settings, the embedded PostgreSQL server and the `exp` source contract."""
+"""The warehouse: connection settings, the embedded PostgreSQL and the `exp` source contract."""
 
 from experiment_analytics.warehouse.connection import ConnectionSettings, connect
 from experiment_analytics.warehouse.source_contract import create_exp_sources

@@ -103,7 +103,8 @@ def start(
         except subprocess.CalledProcessError as exc:
             log = (pgdata / "log").read_text(errors="replace")[-2000:]
             raise WarehouseError(
-                f"the embedded PostgreSQL did not start (port {port} in use?). Server log tail:\n{log}"
+                f"the embedded PostgreSQL did not start (port {port} in use?). "
+                f"Server log tail:\n{log}"
             ) from exc
     _ensure_database(settings)
     return settings

@@ -174,12 +174,7 @@ def project_copy(tmp_path: Path) -> Path:
 
 
 def fresh_double(warehouse: ConnectionSettings | None, **kwargs: Any):
-    from experiment_analytics.metabase_double import MetabaseDouble, server
-
-    # The double writes headers and body separately; with Nagle's algorithm on, each answer
-    # then waits for the client's delayed ACK (~40 ms). TCP_NODELAY makes the suite ~4x faster.
-    # (Reported to the double's owner: the handler should set this itself.)
-    server._Handler.disable_nagle_algorithm = True
+    from experiment_analytics.metabase_double import MetabaseDouble
 
     kwargs.setdefault("sync_delay_seconds", 0.05)
     return MetabaseDouble(warehouse=warehouse, **kwargs)

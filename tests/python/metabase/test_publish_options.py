@@ -118,7 +118,7 @@ def test_invalid_spec_is_refused_before_any_request(
     where = f"{project / OVERVIEW} (dashboard experiment_overview)"
     assert any(p.startswith(where) and expected in p for p in caught.value.problems), message
     if case == "missing column":
-        assert "(missing: ['no_such_column'])" in message
+        assert "(missing: ['no_such_column']" in message
 
 
 @pytest.mark.parametrize("version", ["v0.53.0", "v0.62.0"])

@@ -184,18 +184,19 @@ def test_query_lacking_a_visualization_column(tmp_path, warehouse) -> None:
         dashboard(card(columns=["metric_date", "acceptance_rate", "variant_name"])),
     )
     assert any(
-        "card trend: query 'vp__trend' returns" in p and "(missing: ['variant_name'])" in p
+        "card trend: query 'vp__trend' returns" in p
+        and "(missing: ['variant_name'], not declared: [])" in p
         for p in found
     )
 
 
-def test_query_returning_extra_columns_is_a_warning(tmp_path, warehouse) -> None:
-    cfg = config(tmp_path)
-    info = project(tmp_path, dashboard(card(columns=["metric_date", "acceptance_rate"])))
-    specs = load_specs(cfg, info, warehouse)
+def test_query_returning_undeclared_columns_is_an_error(tmp_path, warehouse) -> None:
+    narrow = card(columns=["metric_date", "acceptance_rate"])
+    found = problems(tmp_path, warehouse, dashboard(narrow))
     assert any(
-        "card trend: query 'vp__trend' also returns ['experiment_name']" in w
-        for w in specs.warnings
+        "card trend: query 'vp__trend' returns" in p
+        and "(missing: [], not declared: ['experiment_name'])" in p
+        for p in found
     )
 
 
