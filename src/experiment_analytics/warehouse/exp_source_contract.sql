@@ -108,5 +108,8 @@ create table if not exists exp.offline_evaluations (
 
 -- Indexes a platform would keep for its own reads; incremental models read by time.
 create index if not exists events_occurred_at_idx on exp.events (occurred_at);
+-- received_at: the incremental models find what arrived since their last run by it, and the
+-- data tests of an incremental build check those rows only (incremental_test_window).
+create index if not exists events_received_at_idx on exp.events (received_at);
 create index if not exists metric_aggregates_bucket_idx
     on exp.metric_aggregates (bucket_type, bucket_start);
