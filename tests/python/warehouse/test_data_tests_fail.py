@@ -242,8 +242,10 @@ def _prepare_database(case_: Case, new_database):
 
 def _run_case(case_: Case, new_database, parsed_project: ParsedProject) -> Outcome:
     settings = _prepare_database(case_, new_database)
-    # cautious: only tests whose every parent is selected (no tests on models left unbuilt)
-    args = ["build", "--indirect-selection", "cautious", "--select", *case_.select.split()]
+    # cautious: only tests whose every parent is selected (no tests on models left unbuilt);
+    # --full-refresh: the tests check every row, not only the incremental test window
+    args = ["build", "--full-refresh", "--indirect-selection", "cautious"]
+    args += ["--select", *case_.select.split()]
     if case_.exclude:
         args += ["--exclude", *case_.exclude.split()]
     outcome = Outcome()
