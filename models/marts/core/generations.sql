@@ -135,6 +135,7 @@ generations_joined_to_outcomes as (
         (outcome_events.outcome_at at time zone 'UTC')::date as outcome_date,
         generation_events.occurred_at as generated_at,
         outcome_events.outcome_at,
+        generation_events.received_at as generation_received_at,
         greatest(generation_events.received_at, outcome_events.received_at) as last_received_at
 
     from generation_events

@@ -16,6 +16,7 @@
         indexes=[
             {'columns': ['metric_date']},
             {'columns': ['experiment_id', 'variant_id']},
+            {'columns': ['last_received_at']},
         ],
     )
 }}

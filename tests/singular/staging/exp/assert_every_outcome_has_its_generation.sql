@@ -1,5 +1,7 @@
 -- Assertion: every outcome event (accepted, edited, rejected) belongs to a request that has a
 -- generation event in the same experiment, variant and unit. Returns the orphan outcomes.
+-- On an incremental build: the outcomes received in the incremental test window
+-- (macros/incremental/incremental_test_window.sql), looked up among all generations.
 with
 
 {# not materialized: read more than once, PostgreSQL would otherwise copy the whole log first #}
@@ -21,7 +23,9 @@ outcome_events as (
 
     select * from events
 
-    where event_type <> 'generation'
+    where
+        event_type <> 'generation'
+        and {{ incremental_test_window('received_at', ref('stg_exp__events')) }}
 
 )
 

@@ -5,6 +5,15 @@
 -- alignment_score, diversity_score) `mean` and `variance` (sample variance) equal those of the
 -- values, within a relative float tolerance of 1e-6. Percentile metrics (latency_pNN) and
 -- other metric names are checked on count only. Returns the rows that do not reconcile.
+{#
+    One aggregation pass over the `generations` mart (each generation already joined to its
+    outcome, the same request_id join as the upstream pipeline's): every generation counts in
+    its hourly and its daily bucket (hash-joined to the few distinct buckets). The generation was visible to the bucket when
+    generation_received_at <= computed_at; its outcome too when, in addition,
+    last_received_at <= computed_at (last_received_at is the later of the two receipts).
+    On an incremental build only the aggregate rows computed within the incremental test window
+    are checked (macros/incremental/incremental_test_window.sql).
+#}
 {% set tolerance = 0.000001 %}
 
 with
@@ -15,26 +24,17 @@ metric_aggregates as (
 
 ),
 
-{# not materialized: read more than once, PostgreSQL would otherwise copy the whole log first #}
-events as not materialized (
+generations as (
 
-    select * from {{ ref('stg_exp__events') }}
-
-),
-
-generation_events as (
-
-    select * from events
-
-    where event_type = 'generation'
+    select * from {{ ref('generations') }}
 
 ),
 
-outcome_events as (
+metric_aggregates_to_check as (
 
-    select * from events
+    select * from metric_aggregates
 
-    where event_type <> 'generation'
+    where {{ incremental_test_window('computed_at', ref('stg_exp__metric_aggregates')) }}
 
 ),
 
@@ -47,7 +47,19 @@ buckets as (
         variant_id,
         computed_at
 
-    from metric_aggregates
+    from metric_aggregates_to_check
+
+),
+
+generations_in_scope as (
+
+    select * from generations
+
+    where
+        generated_date >= (
+            select min(metric_aggregates_to_check.bucket_start_date)
+            from metric_aggregates_to_check
+        )
 
 ),
 
@@ -55,35 +67,39 @@ generations_in_buckets as (
 
     select
         'hourly' as bucket_type,
-        date_trunc('hour', occurred_at at time zone 'UTC') at time zone 'UTC' as bucket_started_at,
-        request_id,
-        experiment_id,
-        variant_id,
-        received_at,
-        latency_ms,
-        prompt_tokens + completion_tokens as total_tokens,
-        constraint_respect_score,
-        alignment_score,
-        diversity_score
+        date_trunc('hour', generations_in_scope.generated_at, 'UTC') as bucket_started_at,
+        generations_in_scope.experiment_id,
+        generations_in_scope.variant_id,
+        generations_in_scope.generation_received_at,
+        generations_in_scope.last_received_at,
+        generations_in_scope.is_accepted,
+        generations_in_scope.edit_count,
+        generations_in_scope.latency_ms,
+        generations_in_scope.total_tokens::double precision as total_tokens,
+        generations_in_scope.constraint_respect_score,
+        generations_in_scope.alignment_score,
+        generations_in_scope.diversity_score
 
-    from generation_events
+    from generations_in_scope
 
     union all
 
     select
         'daily' as bucket_type,
-        date_trunc('day', occurred_at at time zone 'UTC') at time zone 'UTC' as bucket_started_at,
-        request_id,
-        experiment_id,
-        variant_id,
-        received_at,
-        latency_ms,
-        prompt_tokens + completion_tokens as total_tokens,
-        constraint_respect_score,
-        alignment_score,
-        diversity_score
+        date_trunc('day', generations_in_scope.generated_at, 'UTC') as bucket_started_at,
+        generations_in_scope.experiment_id,
+        generations_in_scope.variant_id,
+        generations_in_scope.generation_received_at,
+        generations_in_scope.last_received_at,
+        generations_in_scope.is_accepted,
+        generations_in_scope.edit_count,
+        generations_in_scope.latency_ms,
+        generations_in_scope.total_tokens::double precision as total_tokens,
+        generations_in_scope.constraint_respect_score,
+        generations_in_scope.alignment_score,
+        generations_in_scope.diversity_score
 
-    from generation_events
+    from generations_in_scope
 
 ),
 
@@ -95,27 +111,31 @@ generations_visible_to_buckets as (
         buckets.experiment_id,
         buckets.variant_id,
         case
-            when outcome_events.event_type in ('accepted', 'edited') then 1.0 else 0.0
+            when
+                generations_in_buckets.last_received_at <= buckets.computed_at
+                and generations_in_buckets.is_accepted
+                then 1.0
+            else 0.0
         end::double precision as accepted_value,
-        coalesce(outcome_events.edit_count, 0)::double precision as edit_count_value,
+        case
+            when generations_in_buckets.last_received_at <= buckets.computed_at
+                then generations_in_buckets.edit_count
+            else 0
+        end::double precision as edit_count_value,
         generations_in_buckets.latency_ms,
-        generations_in_buckets.total_tokens::double precision as total_tokens,
+        generations_in_buckets.total_tokens,
         generations_in_buckets.constraint_respect_score,
         generations_in_buckets.alignment_score,
         generations_in_buckets.diversity_score
 
-    from buckets
-    inner join generations_in_buckets
+    from generations_in_buckets
+    inner join buckets
         on
-            buckets.bucket_type = generations_in_buckets.bucket_type
-            and buckets.bucket_started_at = generations_in_buckets.bucket_started_at
-            and buckets.experiment_id = generations_in_buckets.experiment_id
-            and buckets.variant_id = generations_in_buckets.variant_id
-            and buckets.computed_at >= generations_in_buckets.received_at
-    left join outcome_events
-        on
-            generations_in_buckets.request_id = outcome_events.request_id
-            and buckets.computed_at >= outcome_events.received_at
+            generations_in_buckets.bucket_type = buckets.bucket_type
+            and generations_in_buckets.bucket_started_at = buckets.bucket_started_at
+            and generations_in_buckets.experiment_id = buckets.experiment_id
+            and generations_in_buckets.variant_id = buckets.variant_id
+            and generations_in_buckets.generation_received_at <= buckets.computed_at
 
 ),
 
@@ -148,65 +168,44 @@ recomputed_buckets as (
 
 ),
 
-recomputed_metrics as (
-
-    select
-        recomputed_buckets.bucket_type,
-        recomputed_buckets.bucket_started_at,
-        recomputed_buckets.experiment_id,
-        recomputed_buckets.variant_id,
-        recomputed_buckets.generation_count,
-        metric_values.metric_name,
-        metric_values.recomputed_mean,
-        metric_values.recomputed_variance
-
-    from recomputed_buckets
-    cross join lateral (
-        values
-        ('acceptance_rate', recomputed_buckets.acceptance_mean, recomputed_buckets.acceptance_variance),
-        ('edit_count', recomputed_buckets.edit_count_mean, recomputed_buckets.edit_count_variance),
-        ('latency_ms', recomputed_buckets.latency_mean, recomputed_buckets.latency_variance),
-        ('tokens_per_request', recomputed_buckets.tokens_mean, recomputed_buckets.tokens_variance),
-        (
-            'constraint_respect_score',
-            recomputed_buckets.constraint_respect_mean,
-            recomputed_buckets.constraint_respect_variance
-        ),
-        ('alignment_score', recomputed_buckets.alignment_mean, recomputed_buckets.alignment_variance),
-        ('diversity_score', recomputed_buckets.diversity_mean, recomputed_buckets.diversity_variance)
-    ) as metric_values (metric_name, recomputed_mean, recomputed_variance)
-
-),
-
 metrics_compared as (
 
     select
-        metric_aggregates.bucket_type,
-        metric_aggregates.bucket_started_at,
-        metric_aggregates.experiment_id,
-        metric_aggregates.variant_id,
-        metric_aggregates.metric_name,
-        metric_aggregates.metric_count,
+        metric_aggregates_to_check.bucket_type,
+        metric_aggregates_to_check.bucket_started_at,
+        metric_aggregates_to_check.experiment_id,
+        metric_aggregates_to_check.variant_id,
+        metric_aggregates_to_check.metric_name,
+        metric_aggregates_to_check.metric_count,
         coalesce(recomputed_buckets.generation_count, 0) as recomputed_count,
-        metric_aggregates.metric_mean,
+        metric_aggregates_to_check.metric_mean,
         recomputed_metrics.recomputed_mean,
-        metric_aggregates.metric_variance,
+        metric_aggregates_to_check.metric_variance,
         recomputed_metrics.recomputed_variance
 
-    from metric_aggregates
+    from metric_aggregates_to_check
     left join recomputed_buckets
         on
-            metric_aggregates.bucket_type = recomputed_buckets.bucket_type
-            and metric_aggregates.bucket_started_at = recomputed_buckets.bucket_started_at
-            and metric_aggregates.experiment_id = recomputed_buckets.experiment_id
-            and metric_aggregates.variant_id = recomputed_buckets.variant_id
-    left join recomputed_metrics
-        on
-            metric_aggregates.bucket_type = recomputed_metrics.bucket_type
-            and metric_aggregates.bucket_started_at = recomputed_metrics.bucket_started_at
-            and metric_aggregates.experiment_id = recomputed_metrics.experiment_id
-            and metric_aggregates.variant_id = recomputed_metrics.variant_id
-            and metric_aggregates.metric_name = recomputed_metrics.metric_name
+            metric_aggregates_to_check.bucket_type = recomputed_buckets.bucket_type
+            and metric_aggregates_to_check.bucket_started_at = recomputed_buckets.bucket_started_at
+            and metric_aggregates_to_check.experiment_id = recomputed_buckets.experiment_id
+            and metric_aggregates_to_check.variant_id = recomputed_buckets.variant_id
+    left join
+        lateral (
+            values
+            ('acceptance_rate', recomputed_buckets.acceptance_mean, recomputed_buckets.acceptance_variance),
+            ('edit_count', recomputed_buckets.edit_count_mean, recomputed_buckets.edit_count_variance),
+            ('latency_ms', recomputed_buckets.latency_mean, recomputed_buckets.latency_variance),
+            ('tokens_per_request', recomputed_buckets.tokens_mean, recomputed_buckets.tokens_variance),
+            (
+                'constraint_respect_score',
+                recomputed_buckets.constraint_respect_mean,
+                recomputed_buckets.constraint_respect_variance
+            ),
+            ('alignment_score', recomputed_buckets.alignment_mean, recomputed_buckets.alignment_variance),
+            ('diversity_score', recomputed_buckets.diversity_mean, recomputed_buckets.diversity_variance)
+        ) as recomputed_metrics (metric_name, recomputed_mean, recomputed_variance)
+        on metric_aggregates_to_check.metric_name = recomputed_metrics.metric_name
 
 )
 

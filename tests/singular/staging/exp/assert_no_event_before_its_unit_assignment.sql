@@ -1,10 +1,14 @@
 -- Assertion: every event's unit was assigned, in that experiment and to that variant, no later
 -- than the event occurred. Returns the events with no such assignment.
+-- On an incremental build: the events received in the incremental test window
+-- (macros/incremental/incremental_test_window.sql).
 with
 
 events as (
 
     select * from {{ ref('stg_exp__events') }}
+
+    where {{ incremental_test_window('received_at', ref('stg_exp__events')) }}
 
 ),
 

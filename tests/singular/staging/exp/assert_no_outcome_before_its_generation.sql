@@ -1,5 +1,7 @@
 -- Assertion: no outcome event occurred before the generation event of its request (the
 -- incremental models rely on it to bound the days they reread). Returns the offending outcomes.
+-- On an incremental build: the outcomes received in the incremental test window
+-- (macros/incremental/incremental_test_window.sql), compared with all generations.
 with
 
 {# not materialized: read more than once, PostgreSQL would otherwise copy the whole log first #}
@@ -21,7 +23,9 @@ outcome_events as (
 
     select * from events
 
-    where event_type <> 'generation'
+    where
+        event_type <> 'generation'
+        and {{ incremental_test_window('received_at', ref('stg_exp__events')) }}
 
 )
 
