@@ -23,7 +23,8 @@
 
 with
 
-generations as (
+{# not materialized: read more than once, PostgreSQL would otherwise copy all generations first #}
+generations as not materialized (
 
     select * from {{ ref('generations') }}
 
