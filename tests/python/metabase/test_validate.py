@@ -185,7 +185,7 @@ def test_query_lacking_a_visualization_column(tmp_path, warehouse) -> None:
     )
     assert any(
         "card trend: query 'vp__trend' returns" in p
-        and "(missing: ['variant_name'], not declared: [])" in p
+        and "(missing: ['variant_name'], not declared: ['experiment_name'])" in p
         for p in found
     )
 
