@@ -26,7 +26,7 @@
 {% macro get_where_subquery(relation) -%}
     {%- set filter = namespace(where=config.get('where')) -%}
     {%- if filter.where -%}
-        {%- set placeholder = '__incremental_test_window\((\w+)\)__' -%}
+        {%- set placeholder = '__incremental_test_window[(]([A-Za-z0-9_]+)[)]__' -%}
         {%- for column_name in modules.re.findall(placeholder, filter.where) -%}
             {%- set filter.where = filter.where | replace(
                 '__incremental_test_window(' ~ column_name ~ ')__',
