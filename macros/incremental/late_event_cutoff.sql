@@ -12,3 +12,17 @@
         from {{ this }}
     )
 {% endmacro %}
+
+
+{#
+    The UTC generation days an incremental daily mart rebuilds: every day that holds a
+    generation received after the model's late_event_cutoff. `generations` names the CTE (or
+    relation) of the `generations` mart in the calling model.
+#}
+{% macro generated_days_to_rebuild(generations='generations') %}
+    (
+        select distinct recent_generations.generated_date
+        from {{ generations }} as recent_generations
+        where recent_generations.last_received_at > {{ late_event_cutoff('last_received_at') }}
+    )
+{% endmacro %}

@@ -32,11 +32,7 @@ generations_to_aggregate as (
     select * from generations
 
     {% if is_incremental() %}
-        where generated_date in (
-            select distinct recent_generations.generated_date
-            from generations as recent_generations
-            where recent_generations.last_received_at > {{ late_event_cutoff('last_received_at') }}
-        )
+        where generated_date in {{ generated_days_to_rebuild() }}
     {% endif %}
 
 ),

@@ -45,11 +45,7 @@ violating_generations as (
     where
         is_constraint_violation
         {% if is_incremental() %}
-            and generated_date in (
-                select distinct recent_generations.generated_date
-                from generations as recent_generations
-                where recent_generations.last_received_at > {{ late_event_cutoff('last_received_at') }}
-            )
+            and generated_date in {{ generated_days_to_rebuild() }}
         {% endif %}
 
 ),
