@@ -11,6 +11,7 @@ from experiment_analytics.metabase_double import validation as v
 from experiment_analytics.metabase_double.errors import ApiError, forbidden, invalid, not_found
 from experiment_analytics.metabase_double.routing import ID, REF, Request, Response, route
 from experiment_analytics.metabase_double.state import State, nanoid, now
+from experiment_analytics.native_query import QueryError, compile_native
 
 CARD_TYPES = ("question", "model", "metric")
 _ITEM_MODEL = {"question": "card", "model": "dataset", "metric": "metric"}
@@ -521,8 +522,10 @@ def _execute(req: Request, legacy: dict[str, Any], parameters: list, context: st
         )
     sql, tags = parts
     try:
-        compiled = native_query.compile_native(sql, tags, parameters, columns.get)
-    except native_query.QueryError as exc:
+        compiled = compile_native(
+            sql, tags, parameters, lambda dimension: columns.get(mbql.field_id_of(dimension))
+        )
+    except QueryError as exc:
         return Response(202, native_query.failed(str(exc), base))
     result = native_query.run(
         settings, compiled, database_id=legacy["database"], json_query=legacy, context=context
