@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from experiment_analytics.metabase_double.errors import ApiError, forbidden, not_found
+from experiment_analytics.metabase_double.errors import ApiError, forbidden, invalid, not_found
 from experiment_analytics.metabase_double.state import State
 
 ID = r"(?P<id>\d+)"
@@ -53,6 +53,24 @@ class Request:
 
     def require_superuser(self) -> None:
         if not (self.user and self.user["is_superuser"]):
+            raise forbidden()
+
+    def require_read(self, item: dict[str, Any]) -> None:
+        """403 unless the caller may see this card or dashboard (by its collection)."""
+        if self.state.item_permission(self.admin, item) == "none":
+            raise forbidden()
+
+    def require_write(self, item: dict[str, Any]) -> None:
+        if self.state.item_permission(self.admin, item) != "write":
+            raise forbidden()
+
+    def check_collection(self, collection_id: int | None, *, write: bool = True) -> None:
+        """400 if the collection does not exist; 403 if the caller may not write (read) it."""
+        if collection_id is not None and collection_id not in self.state.collections:
+            raise invalid("collection_id", f"no collection with id {collection_id}.")
+        key: int | str = "root" if collection_id is None else collection_id
+        perm = self.state.collection_permission(self.admin, key)
+        if perm == "none" or (write and perm != "write"):
             raise forbidden()
 
     @property

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from experiment_analytics.metabase_double import api_alerts, api_content, api_core  # noqa: F401
+from experiment_analytics.metabase_double import (  # noqa: F401  (they register their routes)
+    api_alerts,
+    api_collections,
+    api_content,
+    api_core,
+    api_dashboards,
+    api_permissions,
+    api_search,
+)
 from experiment_analytics.metabase_double.errors import ApiError, no_endpoint, unauthenticated
 from experiment_analytics.metabase_double.faults import Fault, FaultPlan
 from experiment_analytics.metabase_double.records import RequestLog, RequestRecord
