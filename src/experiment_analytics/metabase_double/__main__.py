@@ -4,6 +4,23 @@ Every option can also come from an environment variable (MB_DOUBLE_HOST, MB_DOUB
 MB_DOUBLE_VERSION, MB_DOUBLE_DATABASE_NAME, MB_DOUBLE_REQUEST_LOG, MB_DOUBLE_ADMIN_EMAIL,
 MB_DOUBLE_ADMIN_PASSWORD, MB_DOUBLE_API_KEY); `--warehouse-from-env` pre-registers the
 PostgreSQL given by PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE.
+
+Faults (`--fault`, repeatable; MB_DOUBLE_FAULTS holds several separated by ";") are
+`key=value` words: method (GET, POST, ..., or WRITE = any request that changes state), path
+(a regex searched in the path), kind (status | delay | drop | halt), status, seconds, skip
+(let that many matching requests through first), times (how many to fault, default 1) and
+apply_then_fail (apply the request, then fail). For example:
+
+  --fault "method=WRITE skip=4 kind=status status=500"     the 5th write fails, not applied
+  --fault "method=POST path=^/api/card$ kind=delay seconds=30 apply_then_fail"
+                                  card creates are applied, answered 30 s later (client timeout)
+  --fault "method=WRITE skip=9 kind=halt"      the 10th write is applied, then every request is
+                                  dropped: what the server sees when the client is killed there
+  --fault "path=^/api/collection/graph$ kind=drop apply_then_fail times=3"
+
+While it runs: GET /_double/faults lists the faults and how often each fired,
+POST /_double/faults {"fault": "<words>"} adds one, DELETE /_double/faults clears them (and
+ends a halt) - so a client can be run again against the same state.
 """
 
 from __future__ import annotations
@@ -15,8 +32,16 @@ import sys
 import threading
 
 from experiment_analytics.errors import ExperimentAnalyticsError
+from experiment_analytics.metabase_double.faults import Fault, parse_fault
 from experiment_analytics.metabase_double.server import MetabaseDouble
 from experiment_analytics.warehouse import ConnectionSettings
+
+
+def _fault(text: str) -> Fault:
+    try:
+        return parse_fault(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.2,
         help="seconds each sync phase takes (default: %(default)s)",
     )
+    parser.add_argument(
+        "--fault",
+        dest="faults",
+        action="append",
+        type=_fault,
+        default=[_fault(t) for t in env("MB_DOUBLE_FAULTS", "").split(";") if t.strip()],
+        metavar="WORDS",
+        help='inject a fault, e.g. "method=WRITE skip=4 kind=halt" (repeatable; see above)',
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return parser
 
@@ -78,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         sync_delay_seconds=args.sync_delay,
         request_log_path=args.request_log,
     )
+    for fault in args.faults:
+        double.inject(fault)
     try:
         double.start()
     except (ExperimentAnalyticsError, OSError) as exc:
@@ -89,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  database {args.database_name!r} (id {double.database_id}): {warehouse.describe()}"
         )
+    for fault in args.faults:
+        print(f"  fault: {fault.describe()}")
     print("Ctrl-C to stop.", flush=True)
     try:
         threading.Event().wait()

@@ -106,7 +106,10 @@ def remove_membership(req: Request) -> Any:
     return Response(204, None)
 
 
-# ---- collection permission graph --------------------------------------------------------------
+# ---- collection permission graph -------------------------------------------------------------
+NONE_CELLS_OMITTED_FROM = (56, 13)  # GET /api/collection/graph drops "none" cells (changelog)
+
+
 def _collection_graph(state: State) -> dict[str, Any]:
     groups: dict[str, dict[str, str]] = {}
     keys: list[int | str] = ["root"] + [
@@ -117,7 +120,7 @@ def _collection_graph(state: State) -> dict[str, Any]:
         entry = {}
         for key in keys:
             perm = "write" if group_id == ADMIN_GROUP_ID else perms.get(key, "none")
-            if perm != "none" or state.feature_level[0] < 56:
+            if perm != "none" or state.feature_level < NONE_CELLS_OMITTED_FROM:
                 entry[str(key)] = perm
         groups[str(group_id)] = entry
     return {"revision": state.collection_graph["revision"], "groups": groups}

@@ -17,6 +17,13 @@ _READ_ONLY_POSTS = (
 )
 
 
+def is_write(method: str, path: str) -> bool:
+    """Whether a request changes state (POSTs that only read, like running a query, do not)."""
+    if method not in ("POST", "PUT", "DELETE"):
+        return False
+    return not (method == "POST" and any(p.match(path) for p in _READ_ONLY_POSTS))
+
+
 @dataclass(frozen=True)
 class RequestRecord:
     """One request: its method, path, query (name -> value, or list when repeated),
@@ -30,9 +37,7 @@ class RequestRecord:
 
     @property
     def is_write(self) -> bool:
-        if self.method not in ("POST", "PUT", "DELETE"):
-            return False
-        return not (self.method == "POST" and any(p.match(self.path) for p in _READ_ONLY_POSTS))
+        return is_write(self.method, self.path)
 
 
 class RequestLog:

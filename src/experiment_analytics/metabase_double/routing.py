@@ -7,11 +7,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from experiment_analytics.metabase_double.errors import ApiError, forbidden, invalid, not_found
+from experiment_analytics.metabase_double.errors import (
+    ApiError,
+    forbidden,
+    invalid,
+    no_endpoint,
+    not_found,
+)
 from experiment_analytics.metabase_double.state import State
 
 ID = r"(?P<id>\d+)"
 REF = r"(?P<id>\d+|[A-Za-z0-9_\-]{21})"
+# Entity-id paths (GET /api/card/{entity_id}, /api/dashboard/{..}, /api/collection/{..}/items)
+# arrived with Metabase PR #60464, merged 2025-07-03; whether 0.56 or 0.57 first shipped it is
+# not pinned. The double takes the later one, 0.57: a client that needs these routes on 0.56
+# then fails here rather than on a real 0.56 that lacks them (the stricter choice hides less).
+ENTITY_ID_ROUTES_FROM = 57
 
 
 @dataclass
@@ -79,8 +90,11 @@ class Request:
         return self.state.feature_level[0]
 
     def lookup(self, entities: dict[int, dict[str, Any]], ref: str | None = None) -> dict:
-        """An entity by numeric id or 21-char entity_id; 404 if absent."""
+        """An entity by numeric id or (from 0.57) 21-char entity_id; 404 if absent. Before
+        0.57 the route takes digits only, so a NanoID gets "API endpoint does not exist"."""
         ref = ref if ref is not None else self.params["id"]
+        if not ref.isdigit() and self.level < ENTITY_ID_ROUTES_FROM:
+            raise no_endpoint()
         if ref.isdigit():
             entity = entities.get(int(ref))
         else:

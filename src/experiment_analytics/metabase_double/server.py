@@ -23,7 +23,7 @@ from experiment_analytics.metabase_double import (  # noqa: F401  (they register
     api_search,
 )
 from experiment_analytics.metabase_double.errors import ApiError, no_endpoint, unauthenticated
-from experiment_analytics.metabase_double.faults import Fault, FaultPlan
+from experiment_analytics.metabase_double.faults import Fault, FaultPlan, parse_fault
 from experiment_analytics.metabase_double.records import RequestLog, RequestRecord
 from experiment_analytics.metabase_double.routing import Request, Response, resolve
 from experiment_analytics.metabase_double.state import State
@@ -31,6 +31,8 @@ from experiment_analytics.metabase_double.sync import sync_now
 from experiment_analytics.warehouse import ConnectionSettings
 
 _logger = logging.getLogger(__name__)
+
+CONTROL_PREFIX = "/_double/"
 
 
 @dataclass
@@ -85,25 +87,76 @@ class _Handler(BaseHTTPRequestHandler):
                 body = json.loads(raw)
             except ValueError:
                 body_error = True
-        fault = double._faults.match(method, path)
-        if fault is not None and fault.kind == "delay":
-            time.sleep(fault.seconds)
-            fault = None
-        if fault is not None and not fault.apply_then_fail:
-            outcome = self._fail(fault)
-        else:
-            if body_error:
-                outcome = _Outcome(400, {"message": "Malformed JSON in request body."}, {})
-            else:
-                outcome = self._dispatch(double, method, path, query, body)
-            if fault is not None:
-                outcome = self._fail(fault)
+        if path.startswith(CONTROL_PREFIX):
+            self._send(self._control(double, method, path, body, body_error))
+            return
+        outcome = self._serve_with_faults(double, method, path, query, body, body_error)
         flat_query = {k: v[0] if len(v) == 1 else v for k, v in query.items()}
         double._log.append(RequestRecord(method, path, flat_query, outcome.status, body))
         if outcome.status is None:
             self._drop()
         else:
             self._send(outcome)
+
+    def _serve_with_faults(
+        self,
+        double: MetabaseDouble,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        body: Any,
+        body_error: bool,
+    ) -> _Outcome:
+        def serve() -> _Outcome:
+            if body_error:
+                return _Outcome(400, {"message": "Malformed JSON in request body."}, {})
+            return self._dispatch(double, method, path, query, body)
+
+        if double._faults.halted:
+            return _Outcome(None, None, {})
+        fault = double._faults.match(method, path)
+        if fault is None:
+            return serve()
+        if fault.kind == "delay":
+            if not fault.apply_then_fail:
+                time.sleep(fault.seconds)
+                return serve()
+            outcome = serve()
+            time.sleep(fault.seconds)
+            return outcome
+        if fault.kind == "halt":
+            serve()
+            double._faults.halt()
+            _logger.info("halted after %s %s (fault: %s)", method, path, fault.describe())
+            return _Outcome(None, None, {})
+        if fault.apply_then_fail:
+            serve()
+        return self._fail(fault)
+
+    def _control(
+        self, double: MetabaseDouble, method: str, path: str, body: Any, body_error: bool
+    ) -> _Outcome:
+        """The double's own routes (not Metabase's, never logged nor faulted):
+        GET /_double/faults lists the faults, POST adds one ({"fault": "<words>"}),
+        DELETE clears them all (and ends a halt)."""
+        if path != CONTROL_PREFIX + "faults":
+            return _Outcome(404, "API endpoint does not exist.", {})
+        if method == "GET":
+            faults = [{"fault": f.describe(), "fired": f.fired} for f in double._faults.all()]
+            return _Outcome(200, {"faults": faults, "halted": double._faults.halted}, {})
+        if method == "DELETE":
+            double.clear_faults()
+            return _Outcome(204, None, {})
+        if method == "POST":
+            text = body.get("fault") if isinstance(body, dict) and not body_error else None
+            if not isinstance(text, str):
+                return _Outcome(400, {"errors": {"fault": 'send {"fault": "<key=value ...>"}'}}, {})
+            try:
+                fault = double.inject(parse_fault(text))
+            except ValueError as exc:
+                return _Outcome(400, {"errors": {"fault": str(exc)}}, {})
+            return _Outcome(200, {"fault": fault.describe()}, {})
+        return _Outcome(404, "API endpoint does not exist.", {})
 
     def _fail(self, fault: Fault) -> _Outcome:
         if fault.kind == "drop":
@@ -278,4 +331,14 @@ class MetabaseDouble:
         return self._faults.add(fault)
 
     def clear_faults(self) -> None:
+        """Remove every fault and end a halt."""
         self._faults.clear()
+
+    @property
+    def faults(self) -> list[Fault]:
+        return self._faults.all()
+
+    @property
+    def halted(self) -> bool:
+        """True after a "halt" fault fired, until `clear_faults()`."""
+        return self._faults.halted
