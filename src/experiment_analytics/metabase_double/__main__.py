@@ -2,8 +2,9 @@
 
 Every option can also come from an environment variable (MB_DOUBLE_HOST, MB_DOUBLE_PORT,
 MB_DOUBLE_VERSION, MB_DOUBLE_DATABASE_NAME, MB_DOUBLE_REQUEST_LOG, MB_DOUBLE_ADMIN_EMAIL,
-MB_DOUBLE_ADMIN_PASSWORD, MB_DOUBLE_API_KEY); `--warehouse-from-env` pre-registers the
-PostgreSQL given by PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE.
+MB_DOUBLE_ADMIN_PASSWORD, MB_DOUBLE_API_KEY, MB_DOUBLE_TENANTS, MB_DOUBLE_FAULTS);
+`--warehouse-from-env` pre-registers the PostgreSQL given by PGHOST/PGPORT/PGUSER/PGPASSWORD/
+PGDATABASE.
 
 Faults (`--fault`, repeatable; MB_DOUBLE_FAULTS holds several separated by ";") are
 `key=value` words: method (GET, POST, ..., or WRITE = any request that changes state), path
@@ -81,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds each sync phase takes (default: %(default)s)",
     )
     parser.add_argument(
+        "--tenants",
+        action="store_true",
+        default=env("MB_DOUBLE_TENANTS", "") not in ("", "0", "false"),
+        help='as with the Enterprise tenants feature: All Users is named "All internal users"',
+    )
+    parser.add_argument(
         "--fault",
         dest="faults",
         action="append",
@@ -111,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         api_key=args.api_key,
         sync_delay_seconds=args.sync_delay,
         request_log_path=args.request_log,
+        tenants=args.tenants,
     )
     for fault in args.faults:
         double.inject(fault)

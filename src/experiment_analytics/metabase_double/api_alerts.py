@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from experiment_analytics.metabase_double import validation as v
-from experiment_analytics.metabase_double.errors import invalid, not_found
+from experiment_analytics.metabase_double.errors import bad_request, invalid, not_found
 from experiment_analytics.metabase_double.routing import ID, Request, route
 from experiment_analytics.metabase_double.state import now
 
@@ -66,6 +66,9 @@ def _validate_recipient(req: Request, where: str, recipient: Any) -> None:
             or not (details["value"].strip())
         ):
             raise invalid(f"{where}.details.value", "value must be a non-blank string.")
+        if set(details) != {"value"}:  # a closed map on the server
+            extra = ", ".join(sorted(set(details) - {"value"}))
+            raise invalid(f"{where}.details", f"disallowed key(s): {extra}.")
     else:
         details = recipient.get("details")
         if not isinstance(details, dict) or not isinstance(details.get("pattern"), str):
@@ -103,21 +106,31 @@ def _validate_notification(req: Request, body: dict[str, Any]) -> None:
             raise invalid(f"{where}.event_name", "value must be a string.")
 
 
+def _matched(existing: list[dict[str, Any]], sent: dict[str, Any], new_id) -> int:
+    """The id of a sent handler/subscription/recipient: kept when it names one of `existing`,
+    else a new one (Metabase deletes what was sent without id and inserts it again)."""
+    known = {item["id"] for item in existing}
+    return sent["id"] if sent.get("id") in known else new_id()
+
+
 def _store_notification(req: Request, body: dict[str, Any], existing: dict | None) -> dict:
     state = req.state
     notification_id = existing["id"] if existing else state.next_id("notification")
     stamp = now()
+    old_handlers = existing["handlers"] if existing else []
     handlers = []
     for handler in copy.deepcopy(body.get("handlers") or []):
-        handler_id = state.next_id("notification_handler")
+        handler_id = _matched(old_handlers, handler, lambda: state.next_id("notification_handler"))
+        old = next((h for h in old_handlers if h["id"] == handler_id), None)
         recipients = []
         for recipient in handler.get("recipients") or []:
+            recipient_id = _matched(
+                old["recipients"] if old else [],
+                recipient,
+                lambda: state.next_id("notification_recipient"),
+            )
             recipients.append(
-                {
-                    **recipient,
-                    "id": state.next_id("notification_recipient"),
-                    "notification_handler_id": handler_id,
-                }
+                {**recipient, "id": recipient_id, "notification_handler_id": handler_id}
             )
         handlers.append(
             {
@@ -132,10 +145,13 @@ def _store_notification(req: Request, body: dict[str, Any], existing: dict | Non
                 "recipients": recipients,
             }
         )
+    old_subscriptions = existing["subscriptions"] if existing else []
     subscriptions = [
         {
             **s,
-            "id": state.next_id("notification_subscription"),
+            "id": _matched(
+                old_subscriptions, s, lambda: state.next_id("notification_subscription")
+            ),
             "notification_id": notification_id,
             "ui_display_type": s.get("ui_display_type"),
         }
@@ -159,6 +175,12 @@ def _store_notification(req: Request, body: dict[str, Any], existing: dict | Non
     }
     record["payload"]["id"] = record["payload_id"]
     state.notifications[notification_id] = record
+    # Schedule triggers exist only for an active notification's cron subscriptions.
+    state.triggers[notification_id] = (
+        [s["cron_schedule"] for s in subscriptions if s["type"].endswith("/cron")]
+        if record["active"]
+        else []
+    )
     return record
 
 
@@ -362,12 +384,20 @@ def _channel_record(req: Request, pulse_id: int, channel: dict[str, Any]) -> dic
     }
 
 
+def _pulse_json(req: Request, pulse: dict[str, Any]) -> dict[str, Any]:
+    body = copy.deepcopy(pulse)
+    dashboard = req.state.dashboards.get(pulse["dashboard_id"] or 0)
+    if dashboard is not None:  # a subscription lives where its dashboard lives
+        body["collection_id"] = dashboard["collection_id"]
+    return body
+
+
 @route("GET", "/api/pulse")
 def list_pulses(req: Request) -> Any:
     archived = req.flag("archived")
     dashboard_id = req.arg("dashboard_id")
     return [
-        copy.deepcopy(p)
+        _pulse_json(req, p)
         for p in req.state.pulses.values()
         if p["archived"] == archived
         and (dashboard_id is None or str(p["dashboard_id"]) == dashboard_id)
@@ -396,7 +426,7 @@ def create_pulse(req: Request) -> Any:
         "updated_at": stamp,
     }
     req.state.pulses[pulse_id] = pulse
-    return copy.deepcopy(pulse)
+    return _pulse_json(req, pulse)
 
 
 @route("GET", f"/api/pulse/{ID}")
@@ -404,7 +434,7 @@ def get_pulse(req: Request) -> Any:
     pulse = req.state.pulses.get(req.id)
     if pulse is None:
         raise not_found()
-    return copy.deepcopy(pulse)
+    return _pulse_json(req, pulse)
 
 
 @route("PUT", f"/api/pulse/{ID}")
@@ -414,7 +444,14 @@ def update_pulse(req: Request) -> Any:
         raise not_found()
     body = v.require_object(req.body)
     _validate_pulse(req, body, partial=True)
-    for key in ("name", "collection_id", "collection_position", "dashboard_id"):
+    current = _pulse_json(req, pulse)
+    for key in ("dashboard_id", "collection_id"):
+        if body.get(key) is not None and body[key] != current[key]:
+            raise bad_request(
+                f"A dashboard subscription's {key} cannot be changed "
+                f"(it is {current[key]}); create a new subscription instead."
+            )
+    for key in ("name", "collection_position"):
         if body.get(key) is not None:
             pulse[key] = body[key]
     if body.get("cards") is not None:
@@ -427,5 +464,23 @@ def update_pulse(req: Request) -> Any:
         pulse["skip_if_empty"] = body["skip_if_empty"]
     if body.get("archived") is not None:
         pulse["archived"] = v.boolean(body, "archived")
+    if pulse["archived"]:  # archiving disables the channels; un-archiving does not re-enable
+        for channel in pulse["channels"]:
+            channel["enabled"] = False
     pulse["updated_at"] = now()
-    return copy.deepcopy(pulse)
+    return _pulse_json(req, pulse)
+
+
+def remove_card_alerts(req: Request, card_id: int) -> None:
+    """Archiving (or deleting) a card removes the alerts on it, as Metabase does."""
+    state = req.state
+    for notification_id, record in list(state.notifications.items()):
+        if (
+            record["payload_type"] == "notification/card"
+            and record["payload"].get("card_id") == card_id
+        ):
+            del state.notifications[notification_id]
+            state.triggers.pop(notification_id, None)
+    for alert_id, alert in list(state.alerts.items()):
+        if alert["card"].get("id") == card_id:
+            del state.alerts[alert_id]

@@ -146,7 +146,8 @@ def delete_collection(req: Request) -> Any:
     return Response(204, None)
 
 
-def _collection_items(req: Request, collection_id: int | None) -> Any:
+def _collection_items(req: Request, collection_id: int | None, trash: bool = False) -> Any:
+    """The items of a collection (or of the Trash: whatever was archived directly)."""
     state = req.state
     models = req.args("models")
     for model in models:
@@ -159,8 +160,13 @@ def _collection_items(req: Request, collection_id: int | None) -> Any:
     def wanted(model: str) -> bool:
         return not models or model in models
 
+    def placed(entity: dict[str, Any], parent: int | None) -> bool:
+        if trash:
+            return bool(entity["archived"] and entity.get("archived_directly"))
+        return parent == collection_id and entity["archived"] == archived
+
     for card in state.cards.values():
-        if card["collection_id"] != collection_id or card["archived"] != archived:
+        if not placed(card, card["collection_id"]):
             continue
         if card["dashboard_id"] is not None and not show_dashboard_questions:
             continue
@@ -179,12 +185,11 @@ def _collection_items(req: Request, collection_id: int | None) -> Any:
                 )
             )
     for dashboard in state.dashboards.values():
-        here = dashboard["collection_id"] == collection_id and dashboard["archived"] == archived
-        if here and wanted("dashboard"):
+        if placed(dashboard, dashboard["collection_id"]) and wanted("dashboard"):
             items.append(_item(state, "dashboard", dashboard))
     for child in state.collections.values():
-        if state.parent_id(child) == collection_id and child["archived"] == archived:
-            if state.personal_owner(child) is not None and collection_id is None:
+        if placed(child, state.parent_id(child)):
+            if state.personal_owner(child) is not None and collection_id is None and not trash:
                 continue
             if (
                 wanted("collection")
@@ -238,8 +243,16 @@ def root_items(req: Request) -> Any:
     return _collection_items(req, None)
 
 
+@route("GET", "/api/collection/trash")
+def get_trash(req: Request) -> Any:
+    """The Trash (0.50+): where `archived: true` moves cards, dashboards and collections."""
+    return req.state.trash_json()
+
+
 @route("GET", f"/api/collection/{REF}/items")
 def collection_items(req: Request) -> Any:
+    if req.params["id"] == str(req.state.trash_id):
+        return _collection_items(req, None, trash=True)
     collection = req.lookup(req.state.collections)
     if req.state.collection_permission(req.admin, collection["id"]) == "none":
         raise forbidden()

@@ -9,7 +9,8 @@ from typing import Any
 
 from experiment_analytics.metabase_double import mbql, native_query
 from experiment_analytics.metabase_double import validation as v
-from experiment_analytics.metabase_double.errors import forbidden, invalid
+from experiment_analytics.metabase_double.api_alerts import remove_card_alerts
+from experiment_analytics.metabase_double.errors import bad_request, forbidden, invalid
 from experiment_analytics.metabase_double.routing import ID, REF, Request, Response, route
 from experiment_analytics.metabase_double.state import State, nanoid, now
 from experiment_analytics.native_query import QueryError, compile_native
@@ -71,6 +72,30 @@ def _query_fields(req: Request, query: dict[str, Any]) -> dict[str, Any]:
         "table_id": table_id,
         "query_type": legacy.get("type") if legacy else None,
     }
+
+
+def _check_card_query(req: Request, card_type: str, stored: dict[str, Any]) -> None:
+    """What the server checks beyond the schema: a field filter's field must belong to the
+    query's database, and a native model may have no variable or field filter at all."""
+    if stored.get("type") != "native":
+        return
+    tags = (stored.get("native") or {}).get("template-tags") or {}
+    for name, tag in tags.items():
+        if tag.get("type") in ("dimension", "temporal-unit"):
+            field = req.state.fields.get(mbql.field_id_of(tag.get("dimension")) or 0)
+            table = field and req.state.tables.get(field["table_id"])
+            if not table or table["db_id"] != stored.get("database"):
+                raise invalid(
+                    "dataset_query",
+                    f"field filter {name!r} targets {tag.get('dimension')!r}, which is not a "
+                    f"field of database {stored.get('database')}.",
+                )
+    variables = sorted(n for n, t in tags.items() if t.get("type") not in ("snippet", "card"))
+    if card_type == "model" and variables:
+        raise bad_request(
+            "A model made from a native SQL question cannot have a variable or field filter "
+            f"(found: {', '.join(variables)})."
+        )
 
 
 @route("GET", "/api/card")
@@ -161,6 +186,7 @@ def create_card(req: Request) -> Any:
         },
         **_query_fields(req, body["dataset_query"]),
     }
+    _check_card_query(req, card_type, card["_query"])
     state.cards[card_id] = card
     return card_json(req, card)
 
@@ -212,6 +238,12 @@ def update_card(req: Request) -> Any:
     if archived is not None:
         updates["archived"] = archived
         updates["archived_directly"] = archived
+    if "type" in updates or "_query" in updates:
+        _check_card_query(
+            req, updates.get("type", card["type"]), updates.get("_query", card["_query"])
+        )
+    if archived:  # to the Trash; the alerts on the card are removed
+        remove_card_alerts(req, card["id"])
     card.update(updates)
     card["updated_at"] = now()
     card["last-edit-info"] = {**card["last-edit-info"], "timestamp": card["updated_at"]}
@@ -223,6 +255,7 @@ def delete_card(req: Request) -> Any:
     card = req.lookup(req.state.cards)
     req.require_write(card)
     del req.state.cards[card["id"]]
+    remove_card_alerts(req, card["id"])
     for dashboard in req.state.dashboards.values():
         dashboard["_dashcards"] = [
             d for d in dashboard["_dashcards"] if d.get("card_id") != card["id"]

@@ -38,7 +38,7 @@ def create_group(req: Request) -> Any:
     if any(g["name"] == name for g in req.state.groups.values()):
         raise invalid("name", "A group with that name already exists.")
     group_id = req.state.next_id("group")
-    req.state.groups[group_id] = {"id": group_id, "name": name}
+    req.state.groups[group_id] = {"id": group_id, "name": name, "magic_group_type": None}
     return _group_json(req.state, req.state.groups[group_id])
 
 
@@ -209,8 +209,11 @@ def _contains(value: Any, level: str) -> bool:
 
 
 def _normalise_db_perms(where: str, perms: dict[str, Any]) -> dict[str, Any]:
+    """Decoded strictly, as the server does: an unknown key anywhere is a 400."""
     perms = copy.deepcopy(perms)
     legacy = perms.pop("data", None)
+    if legacy is not None and (not isinstance(legacy, dict) or set(legacy) - {"native", "schemas"}):
+        raise invalid(f"{where}.data", "value must be {native, schemas} (the pre-0.50 shape).")
     if isinstance(legacy, dict):  # pre-0.50 shape, still accepted on input
         native = legacy.get("native")
         schemas = legacy.get("schemas")
@@ -231,8 +234,8 @@ def _normalise_db_perms(where: str, perms: dict[str, Any]) -> dict[str, Any]:
     for key, allowed in (("download", DOWNLOAD), ("data-model", DATA_MODEL)):
         if key in perms:
             value = perms[key]
-            if not isinstance(value, dict) or "schemas" not in value:
-                raise invalid(f"{where}.{key}", "value must be {schemas: ...}.")
+            if not isinstance(value, dict) or set(value) != {"schemas"}:
+                raise invalid(f"{where}.{key}", "value must be {schemas: ...} and nothing else.")
             _check_level(f"{where}.{key}.schemas", value["schemas"], allowed)
     if "details" in perms and perms["details"] not in DETAILS:
         raise invalid(f"{where}.details", "value must be yes|no.")
@@ -255,6 +258,9 @@ def put_data_graph(req: Request) -> Any:
     body = v.require_object(req.body)
     if body.get("sandboxes"):
         raise ApiError(402, {"message": "Sandboxes need Metabase EE."})
+    unknown = set(body) - {"revision", "groups", "force", "sandboxes", "impersonations"}
+    if unknown:  # the server decodes the graph strictly
+        raise invalid("body", f"unknown key(s): {', '.join(sorted(unknown))}.")
     groups = v.mapping(body, "groups", required=True)
     force = req.flag("force") or bool(body.get("force"))
     if not force and body.get("revision") != req.state.data_graph["revision"]:

@@ -252,6 +252,7 @@ class MetabaseDouble:
         api_key: str = "mb_double_test_key",
         sync_delay_seconds: float = 0.2,
         request_log_path: str | Path | None = None,
+        tenants: bool = False,
     ) -> None:
         self.warehouse = warehouse
         self.database_name = database_name
@@ -267,6 +268,7 @@ class MetabaseDouble:
             admin_email=admin_email,
             admin_password=admin_password,
             api_key=api_key,
+            tenants=tenants,
         )
         self._faults = FaultPlan()
         self._log = RequestLog(Path(request_log_path) if request_log_path else None)
@@ -337,6 +339,11 @@ class MetabaseDouble:
     @property
     def faults(self) -> list[Fault]:
         return self._faults.all()
+
+    def scheduled_triggers(self) -> dict[int, list[str]]:
+        """notification id -> the cron schedules that would fire (empty while inactive)."""
+        with self.state.lock:
+            return {k: list(v) for k, v in self.state.triggers.items() if v}
 
     @property
     def halted(self) -> bool:

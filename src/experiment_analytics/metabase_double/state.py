@@ -53,7 +53,15 @@ def parse_version(tag: str) -> tuple[int, int]:
 
 
 class State:
-    def __init__(self, *, version: str, admin_email: str, admin_password: str, api_key: str):
+    def __init__(
+        self,
+        *,
+        version: str,
+        admin_email: str,
+        admin_password: str,
+        api_key: str,
+        tenants: bool = False,
+    ):
         self.lock = threading.RLock()
         self.version = version
         self.feature_level = parse_version(version)
@@ -72,13 +80,22 @@ class State:
         self.notifications: dict[int, dict[str, Any]] = {}
         self.pulses: dict[int, dict[str, Any]] = {}
         self.alerts: dict[int, dict[str, Any]] = {}
+        # notification id -> the cron schedules Quartz would fire (none while inactive)
+        self.triggers: dict[int, list[str]] = {}
         self.collection_graph: dict[str, Any] = {"revision": 0, "groups": {}}
         self.data_graph: dict[str, Any] = {"revision": 0, "groups": {}}
         self.sync_threads: list[threading.Thread] = []
         self.stopping = threading.Event()
 
-        self.groups[self.next_id("group")] = {"id": ALL_USERS_GROUP_ID, "name": "All Users"}
-        self.groups[self.next_id("group")] = {"id": ADMIN_GROUP_ID, "name": "Administrators"}
+        # Built-in groups are identified by magic_group_type; with the Enterprise tenants feature
+        # on, All Users is listed as "All internal users" (a client matching names misses it).
+        all_users = "All internal users" if tenants else "All Users"
+        for group_id, name, magic in (
+            (ALL_USERS_GROUP_ID, all_users, "all-internal-users"),
+            (ADMIN_GROUP_ID, "Administrators", "admin"),
+        ):
+            self.next_id("group")  # the counter stays in step with the fixed ids
+            self.groups[group_id] = {"id": group_id, "name": name, "magic_group_type": magic}
         admin = self.create_user(
             email=admin_email,
             first_name="Admin",
@@ -87,6 +104,7 @@ class State:
             is_superuser=True,
         )
         self.add_membership(admin["id"], ADMIN_GROUP_ID)
+        self.trash_id = self.next_id("collection")  # the Trash is a collection of its own
         # A fresh Metabase lets All Users curate "Our analytics".
         self.collection_graph["groups"][ALL_USERS_GROUP_ID] = {"root": "write"}
 
@@ -579,6 +597,18 @@ class State:
             "can_write": self.collection_permission(user, "root") == "write",
             "can_delete": False,
             "can_restore": False,
+        }
+
+    def trash_json(self) -> dict[str, Any]:
+        return {
+            "id": self.trash_id,
+            "name": "Trash",
+            "type": "trash",
+            "location": "/",
+            "archived": False,
+            "can_write": True,
+            "is_personal": False,
+            "entity_id": None,
         }
 
     def descendants(self, collection_id: int) -> list[dict[str, Any]]:

@@ -329,10 +329,10 @@ def test_card_reads_back_as_mbql5_and_legacy_on_request(api: Api, double) -> Non
     card = api.ok(
         "POST",
         "/api/card",
-        {**native_card(double.database_id), "dataset_query": legacy_query, "type": "model"},
+        {**native_card(double.database_id), "dataset_query": legacy_query, "type": "question"},
     )
     read = api.ok("GET", f"/api/card/{card['id']}")
-    assert read["type"] == "model" and read["query_type"] == "native"
+    assert read["type"] == "question" and read["query_type"] == "native"
     assert read["dataset_query"] == {
         "lib/type": "mbql/query",
         "database": double.database_id,
