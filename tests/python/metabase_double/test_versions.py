@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from experiment_analytics.metabase_double import MetabaseDouble
-from metabase_double.conftest import Api, native_card
+from metabase_double.conftest import Api, field_id, native_card
 
 LOWEST, HIGHEST = "v0.54.0", "v0.61.2"
 
@@ -94,3 +94,115 @@ def test_cards_read_back_as_mbql5_from_057(doubles, version: str, mbql5: bool) -
         assert api.ok("GET", f"/api/card/{card['id']}")["dataset_query"] == read
     else:
         assert read == legacy
+
+
+@pytest.mark.parametrize("version", [LOWEST, HIGHEST])
+def test_what_a_publisher_writes_works_at_both_ends_of_the_range(doubles, version: str) -> None:
+    double = doubles[version]
+    api = _api(double)
+    db = double.database_id
+    collection = api.ok("POST", "/api/collection", {"name": f"Range {version}"})
+    fid = field_id(api, db, "experiments", "experiment_id")
+    query = {
+        "database": db,
+        "type": "native",
+        "native": {
+            "query": "select experiment_id from analytics.experiments where {{e}}",
+            "template-tags": {
+                "e": {
+                    "id": "e-tag",
+                    "name": "e",
+                    "display-name": "E",
+                    "type": "dimension",
+                    "dimension": ["field", fid, None],
+                    "widget-type": "string/=",
+                }
+            },
+        },
+    }
+    card = api.ok(
+        "POST",
+        "/api/card",
+        {**native_card(db, collection_id=collection["id"]), "dataset_query": query},
+    )
+    dashboard = api.ok(
+        "POST",
+        "/api/dashboard",
+        {
+            "name": f"Range {version}",
+            "collection_id": collection["id"],
+            "parameters": [{"id": "p1", "name": "E", "slug": "e", "type": "string/="}],
+        },
+    )
+    mapping = {
+        "parameter_id": "p1",
+        "card_id": card["id"],
+        "target": ["dimension", ["template-tag", "e"]],
+    }
+    dashcard = {
+        "id": -1,
+        "card_id": card["id"],
+        "row": 0,
+        "col": 0,
+        "size_x": 12,
+        "size_y": 6,
+        "parameter_mappings": [mapping],
+    }
+    saved = api.ok("PUT", f"/api/dashboard/{dashboard['id']}", {"dashcards": [dashcard]})
+    run = api.post(
+        f"/api/card/{card['id']}/query",
+        {"parameters": [{"type": "string/=", "value": ["exp_a"], "target": mapping["target"]}]},
+    )
+    assert run.status_code == 202 and run.json()["data"]["rows"] == [["exp_a"]]
+    notification = api.ok(
+        "POST",
+        "/api/notification",
+        {
+            "payload_type": "notification/card",
+            "payload": {"card_id": card["id"], "send_condition": "has_result"},
+            "handlers": [
+                {
+                    "channel_type": "channel/email",
+                    "recipients": [{"type": "notification-recipient/user", "user_id": 1}],
+                }
+            ],
+            "subscriptions": [
+                {"type": "notification-subscription/cron", "cron_schedule": "0 0 9 * * ?"}
+            ],
+        },
+    )
+    assert notification["payload"]["card_id"] == card["id"]
+    pulse = api.ok(
+        "POST",
+        "/api/pulse",
+        {
+            "name": "Daily",
+            "dashboard_id": dashboard["id"],
+            "cards": [
+                {
+                    "id": card["id"],
+                    "include_csv": False,
+                    "include_xls": False,
+                    "dashboard_card_id": saved["dashcards"][0]["id"],
+                }
+            ],
+            "channels": [
+                {
+                    "channel_type": "email",
+                    "schedule_type": "daily",
+                    "schedule_hour": 7,
+                    "recipients": [{"email": "team@example.com"}],
+                }
+            ],
+        },
+    )
+    assert pulse["collection_id"] == collection["id"]
+    group = api.ok("POST", "/api/permissions/group", {"name": f"Readers {version}"})
+    graph = api.ok("GET", "/api/collection/graph")
+    cells = {str(group["id"]): {str(collection["id"]): "read"}}
+    api.ok("PUT", "/api/collection/graph", {"revision": graph["revision"], "groups": cells})
+    data = api.ok("GET", "/api/permissions/graph")
+    blocked = {str(group["id"]): {str(db): {"view-data": "blocked", "create-queries": "no"}}}
+    api.ok("PUT", "/api/permissions/graph", {"revision": data["revision"], "groups": blocked})
+    magic = {g["magic_group_type"] for g in api.ok("GET", "/api/permissions/group")}
+    assert {"all-internal-users", "admin"} <= magic
