@@ -1,27 +1,41 @@
 # The commands people run. Each creates .venv and installs the project when missing.
-#   make demo    set up everything and run the main job (embedded PostgreSQL, demo data, dbt build, docs)
+#   make demo    set up everything and run the main job (embedded PostgreSQL, roles, demo data,
+#                dbt build, docs)
 #   make test    the whole test suite: lint, dbt parse, pytest (which builds a fresh warehouse)
-#   make up / make down    start / stop the embedded PostgreSQL server
-#   make bench EVENTS=N    the benchmark; appends results to BENCHMARKS.md
-#   make publish           publish dashboards to Metabase (needs METABASE_URL and credentials)
+#   make up / make down / make status    start / stop / locate the embedded PostgreSQL server
+#   make roles   create the builder (dbt) and reader (Metabase) roles and grants (idempotent)
+#   make build / make docs / make docs-serve    dbt build, dbt docs generate, dbt docs serve
+#   make metabase-double    the local Metabase stand-in, with the warehouse registered
+#   make publish            publish to Metabase (METABASE_URL; unset: the local stand-in)
+#   make bench EVENTS=N     the benchmark; appends results to BENCHMARKS.md
+#
+# Targets that run dbt first evaluate `experiment-analytics db env`: the running embedded
+# server's PGPORT and password file (PGPASSFILE), DBT_PROFILES_DIR and PATH. PG* variables you
+# set yourself are kept (README "Point it at your own warehouse").
 
+SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 EVENTS ?= 200000
 SEED ?= 42
+DB_ENV = eval "$$($(BIN)/experiment-analytics db env)" &&
 
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install up down demo build docs test lint bench publish metabase-double clean
+.PHONY: install up down status roles demo build docs docs-serve test lint bench publish \
+	metabase-double clean
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
+	@echo "Installing into $(VENV): dbt, PostgreSQL 18 and the test tools (about a minute the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	set -o pipefail; $(BIN)/python -m pip install -e '.[test]' 2>&1 | tee $(VENV)/install.log \
+		| grep --line-buffered -E '^(Collecting|Installing|Successfully)'
+	$(BIN)/experiment-analytics --help > /dev/null
 	touch $@
 
 up: install
@@ -30,19 +44,31 @@ up: install
 down: install
 	$(BIN)/experiment-analytics db down
 
+status: install
+	$(BIN)/experiment-analytics db status
+
+roles: up
+	$(BIN)/experiment-analytics roles create
+
 demo: up
+	$(BIN)/experiment-analytics roles create
 	$(BIN)/experiment-analytics sources create
 	$(BIN)/experiment-analytics demo generate --events $(EVENTS) --seed $(SEED) --replace
-	$(BIN)/dbt build --full-refresh
-	$(BIN)/dbt docs generate
+	$(DB_ENV) dbt build --full-refresh
+	$(DB_ENV) dbt docs generate
 	@echo
-	@echo "Warehouse built. Next: '$(BIN)/dbt docs serve', or publish with 'make publish'."
+	@echo "Warehouse built. Next, in any shell: 'make docs-serve' (docs and lineage), 'make build',"
+	@echo "'make metabase-double' and then, in another shell, 'make publish'; or run dbt yourself"
+	@echo "after: eval \"\$$($(BIN)/experiment-analytics db env)\""
 
-build: up
-	$(BIN)/dbt build
+build: roles
+	$(DB_ENV) dbt build
 
-docs: up
-	$(BIN)/dbt docs generate
+docs: roles
+	$(DB_ENV) dbt docs generate
+
+docs-serve: up
+	$(DB_ENV) dbt docs serve
 
 lint: install
 	$(BIN)/ruff check src scripts tests/python
@@ -53,14 +79,20 @@ lint: install
 test: lint
 	$(BIN)/pytest
 
-bench: up
+bench: install
 	$(BIN)/experiment-analytics bench --events $(EVENTS)
 
+# Without METABASE_URL, publish to the local stand-in (`make metabase-double`, its default key).
+ifeq ($(METABASE_URL),)
+publish: export METABASE_URL := http://127.0.0.1:3000
+publish: export METABASE_API_KEY := mb_double_test_key
+endif
 publish: install
-	$(BIN)/python scripts/publish_metabase.py
+	@echo "Publishing to $$METABASE_URL"
+	$(DB_ENV) experiment-analytics publish
 
-metabase-double: install
-	$(BIN)/python -m experiment_analytics.metabase_double
+metabase-double: up
+	$(DB_ENV) experiment-analytics metabase-double
 
 clean: down
 	rm -rf .pg target logs

@@ -22,9 +22,16 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory):
-    """A fresh embedded PostgreSQL 18 server; yields its settings for the `experiments` database."""
-    pgdata = tmp_path_factory.mktemp("pg") / "data"
+def pg_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session server's data directory; its password file is `pg_data_dir.parent / "pgpass"`."""
+    return tmp_path_factory.mktemp("pg") / "data"
+
+
+@pytest.fixture(scope="session")
+def pg_server(pg_data_dir: Path):
+    """A fresh embedded PostgreSQL 18 server; yields its (superuser, password included) settings
+    for the `experiments` database."""
+    pgdata = pg_data_dir
     settings = embedded.start(pgdata, port=free_port(), dbname="experiments")
     yield settings
     embedded.stop(pgdata)

@@ -37,7 +37,12 @@ def _generate(args: argparse.Namespace) -> None:
         if not args.end_at:
             raise DemoDataError("--append-days needs the --end-at the data set was generated with")
         result = append_days(
-            settings, events=args.events, seed=args.seed, end_at=end_at, days=args.append_days
+            settings,
+            events=args.events,
+            seed=args.seed,
+            end_at=end_at,
+            days=args.append_days,
+            allow_other_server=args.allow_other_server,
         )
         print(
             f"appended {result.events:,} events; "
@@ -45,7 +50,12 @@ def _generate(args: argparse.Namespace) -> None:
         )
         return
     result = generate(
-        settings, events=args.events, seed=args.seed, end_at=end_at, replace=args.replace
+        settings,
+        events=args.events,
+        seed=args.seed,
+        end_at=end_at,
+        replace=args.replace,
+        allow_other_server=args.allow_other_server,
     )
     print(
         f"loaded {result.events:,} events ({result.generations:,} generations, "
@@ -78,5 +88,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=0,
         help="instead of generating: add this many days after --end-at to the data set made "
         "with the same --events/--seed/--end-at (late events included)",
+    )
+    gen.add_argument(
+        "--allow-other-server",
+        action="store_true",
+        help="also write (and with --replace truncate) on a PostgreSQL this project did not "
+        "start; without it such a server is refused, since it may be your own warehouse",
     )
     gen.set_defaults(handler=_generate)

@@ -32,6 +32,7 @@ from experiment_analytics.demo_data.scenario import (
 )
 from experiment_analytics.errors import ExperimentAnalyticsError
 from experiment_analytics.warehouse import ConnectionSettings, connect, create_exp_sources
+from experiment_analytics.warehouse.ownership import ensure_project_server
 from experiment_analytics.warehouse.source_contract import SOURCE_TABLES
 
 _logger = logging.getLogger(__name__)
@@ -93,10 +94,19 @@ def generate(
     seed: int,
     end_at: datetime | None = None,
     replace: bool = False,
+    allow_other_server: bool = False,
 ) -> GenerationResult:
-    """Load about `events` events over the 30 days before `end_at` into exp (see module doc)."""
+    """Load about `events` events over the 30 days before `end_at` into exp (see module doc).
+
+    Only on a server this project started, unless `allow_other_server` (ownership.py).
+    """
     end_at = end_at or default_end_at()
     _validate(events, seed, end_at)
+    ensure_project_server(
+        settings,
+        "load demo data" + (" (truncating exp first)" if replace else ""),
+        allow_other_server=allow_other_server,
+    )
     started = time.perf_counter()
     create_exp_sources(settings)
     plan = make_plan(events, end_at)
@@ -151,6 +161,7 @@ def append_days(
     seed: int,
     end_at: datetime,
     days: int = 1,
+    allow_other_server: bool = False,
 ) -> GenerationResult:
     """Move the end of a data set made by `generate(events, seed, end_at)` forward by `days`.
 
@@ -158,6 +169,7 @@ def append_days(
     and recomputes the metric aggregates of the days they touch.
     """
     _validate(events, seed, end_at)
+    ensure_project_server(settings, "append demo data", allow_other_server=allow_other_server)
     if days < 1:
         raise DemoDataError(f"--append-days must be at least 1, got {days}")
     started = time.perf_counter()
@@ -257,8 +269,32 @@ def _draw_days(
         "received_until": received_until,
     }
     total_days = len(days)
-    progress = {"days": 0, "events": 0}
+    # Days finish out of order (WORKERS connections); progress is reported in calendar order:
+    # a day is logged once it and every day before it are done.
+    finished: dict[int, int] = {}
+    progress = {"next": days.start, "days": 0, "events": 0}
     lock = threading.Lock()
+
+    def report(day: int, inserted: int) -> None:
+        finished[day] = inserted
+        while progress["next"] < days.stop and (
+            progress["next"] in finished or progress["next"] not in by_day
+        ):
+            current = progress["next"]
+            progress["next"] += 1
+            if current not in finished:
+                continue  # a day without events
+            day_events = finished.pop(current)
+            progress["days"] += 1
+            progress["events"] += day_events
+            _logger.info(
+                "day %d/%d (%s): %s events, %s in total",
+                progress["days"],
+                total_days,
+                plan.day_start(current).date(),
+                f"{day_events:,}",
+                f"{progress['events']:,}",
+            )
 
     def run_days(worker_days: list[int]) -> tuple[int, int]:
         conn = _open(settings)
@@ -275,16 +311,7 @@ def _draw_days(
                 inserted_sum += inserted
                 generations_sum += sum(s.generation_count for s in slices)
                 with lock:
-                    progress["days"] += 1
-                    progress["events"] += inserted
-                    _logger.info(
-                        "day %d/%d (%s): %s events, %s in total",
-                        progress["days"],
-                        total_days,
-                        plan.day_start(day).date(),
-                        f"{inserted:,}",
-                        f"{progress['events']:,}",
-                    )
+                    report(day, inserted)
         finally:
             conn.close()
         return inserted_sum, generations_sum

@@ -56,8 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--add-database",
         action="store_true",
         default=_flag("METABASE_ADD_DATABASE"),
-        help="add the warehouse to Metabase from PG* settings if "
-        "missing (env METABASE_ADD_DATABASE=1)",
+        help="add the warehouse to Metabase if missing, connecting as the read-only role "
+        "(PG* host/port/database; WAREHOUSE_READER_USER/PASSWORD, default the embedded "
+        "server's analytics_reader) (env METABASE_ADD_DATABASE=1)",
     )
     parser.add_argument(
         "--plan",
@@ -134,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         metabase_username=args.metabase_username,
         metabase_password=os.environ.get("METABASE_PASSWORD") or None,
         metabase_database=args.metabase_database,
-        warehouse=ConnectionSettings.from_env(),
+        warehouse=ConnectionSettings.reader_from_env(),
         project_dir=args.project_dir,
         target_dir=args.target_path,
         managed_collection=args.managed_collection,

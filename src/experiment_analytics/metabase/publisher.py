@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from experiment_analytics.errors import ExperimentAnalyticsError
 from experiment_analytics.metabase import payloads
 from experiment_analytics.metabase.client import MetabaseClient, items, parse_version
 from experiment_analytics.metabase.errors import (
@@ -37,6 +38,7 @@ from experiment_analytics.metabase.spec import (
 from experiment_analytics.metabase.summary import Summary
 from experiment_analytics.metabase.validate import Specs, template_tags
 from experiment_analytics.warehouse.connection import ConnectionSettings
+from experiment_analytics.warehouse.roles import write_privileges
 
 _logger = logging.getLogger(__name__)
 
@@ -170,6 +172,7 @@ class Publisher:
         if found:
             self.database_id = found[0]["id"]
             self.summary.record("database", name, "unchanged")
+            self._warn_if_writer(found[0])
             return
         if not self.settings.add_database:
             raise PublisherError(
@@ -205,6 +208,25 @@ class Publisher:
             ),
         )
         self.database_id = created["id"]
+
+    def _warn_if_writer(self, database: dict) -> None:
+        """Metabase should connect as a read-only role (README "Roles"): say so when not."""
+        user = (database.get("details") or {}).get("user")
+        if not user:
+            return
+        try:
+            rights = write_privileges(self.settings.warehouse, str(user))
+        except ExperimentAnalyticsError as exc:
+            _logger.debug("could not check the rights of %s: %s", user, exc)
+            return
+        if rights:
+            message = (
+                f"warning: Metabase's database {database.get('name')!r} connects as {user!r}, "
+                f"which {', '.join(rights)}: anyone with native-query rights in Metabase can "
+                'change the warehouse. Connect it as the read-only role (README "Roles").'
+            )
+            _logger.warning(message)
+            self.summary.notes.append(message)
 
     def _expected_relations(self) -> dict[tuple[str, str], set[str]]:
         """(schema, table) -> columns Metabase must know: every relation of the dbt project."""

@@ -2,9 +2,12 @@
 
 Every option can also come from an environment variable (MB_DOUBLE_HOST, MB_DOUBLE_PORT,
 MB_DOUBLE_VERSION, MB_DOUBLE_DATABASE_NAME, MB_DOUBLE_REQUEST_LOG, MB_DOUBLE_ADMIN_EMAIL,
-MB_DOUBLE_ADMIN_PASSWORD, MB_DOUBLE_API_KEY, MB_DOUBLE_TENANTS, MB_DOUBLE_FAULTS);
-`--warehouse-from-env` pre-registers the PostgreSQL given by PGHOST/PGPORT/PGUSER/PGPASSWORD/
-PGDATABASE.
+MB_DOUBLE_ADMIN_PASSWORD, MB_DOUBLE_API_KEY, MB_DOUBLE_TENANTS, MB_DOUBLE_FAULTS).
+
+The warehouse (PGHOST/PGPORT/PGDATABASE; unset: the running embedded server) is registered as a
+database by default, connecting as the read-only role (WAREHOUSE_READER_USER/
+WAREHOUSE_READER_PASSWORD; unset: the embedded server's analytics_reader), as a real Metabase
+should; `--no-warehouse` starts without it.
 
 Faults (`--fault`, repeatable; MB_DOUBLE_FAULTS holds several separated by ";") are
 `key=value` words: method (GET, POST, ..., or WRITE = any request that changes state), path
@@ -60,9 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="Metabase version to report (default: %(default)s)",
     )
     parser.add_argument(
+        "--no-warehouse",
+        dest="warehouse_from_env",
+        action="store_false",
+        help="start without the warehouse registered as a database",
+    )
+    parser.add_argument(
         "--warehouse-from-env",
         action="store_true",
-        help="pre-register the PostgreSQL from PGHOST/PGPORT/... as a database",
+        default=True,
+        help="register the warehouse (the default; kept for scripts that pass it)",
     )
     parser.add_argument("--database-name", default=env("MB_DOUBLE_DATABASE_NAME", "Experiments"))
     parser.add_argument(
@@ -106,7 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    warehouse = ConnectionSettings.from_env() if args.warehouse_from_env else None
+    try:
+        warehouse = ConnectionSettings.reader_from_env() if args.warehouse_from_env else None
+    except ExperimentAnalyticsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     double = MetabaseDouble(
         warehouse=warehouse,
         database_name=args.database_name,

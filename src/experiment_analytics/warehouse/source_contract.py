@@ -34,8 +34,14 @@ def create_exp_sources(settings: ConnectionSettings | None = None) -> None:
     _logger.info("exp source tables present: %s", ", ".join(SOURCE_TABLES))
 
 
-def drop_exp_sources(settings: ConnectionSettings | None = None) -> None:
-    """Drop schema exp entirely (demo and tests only)."""
+def drop_exp_sources(
+    settings: ConnectionSettings | None = None, *, allow_other_server: bool = False
+) -> None:
+    """Drop schema exp entirely (demo and tests only; refused on a server we did not start)."""
+    from experiment_analytics.warehouse.ownership import ensure_project_server
+
+    settings = settings or ConnectionSettings.from_env()
+    ensure_project_server(settings, "drop schema exp", allow_other_server=allow_other_server)
     conn = connect(settings)
     try:
         with conn.cursor() as cur:

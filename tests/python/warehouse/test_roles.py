@@ -1,0 +1,207 @@
+"""Roles by job on a fresh database: `create_roles`, the demo data, and a complete `dbt build`
+run as the builder role only; then what the reader role (Metabase's) may and may not do."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+import pytest
+from psycopg2 import errors, sql
+
+from experiment_analytics.dbt import DbtResult, run_dbt
+from experiment_analytics.warehouse import ConnectionSettings, connect, credentials, roles
+
+from .conftest import DEMO_END_AT, DEMO_EVENTS, DEMO_SEED, node_name, read_run_results
+
+
+@dataclass(frozen=True)
+class RolesWarehouse:
+    admin: ConnectionSettings
+    builder: ConnectionSettings
+    reader: ConnectionSettings
+    target: Path
+    build: DbtResult
+
+
+@pytest.fixture(scope="module")
+def roles_warehouse(new_database, pg_data_dir, tmp_path_factory) -> RolesWarehouse:
+    from experiment_analytics.demo_data import generate
+    from experiment_analytics.warehouse import create_exp_sources
+
+    admin = new_database("roles")
+    passfile = credentials.passfile_for(pg_data_dir)
+    # The order of `make demo`: roles first, so the exp tables created after them are covered
+    # by the default privileges; twice, to show it is idempotent.
+    roles.create_roles(admin, roles.RoleNames(), passfile=passfile)
+    roles.create_roles(admin, roles.RoleNames(), passfile=passfile)
+    create_exp_sources(admin)
+    generate(admin, events=DEMO_EVENTS, seed=DEMO_SEED, end_at=DEMO_END_AT)
+    passwords = credentials.read_passwords(passfile)
+    builder = admin.with_user(roles.BUILDER, passwords[roles.BUILDER])
+    reader = admin.with_user(roles.READER, passwords[roles.READER])
+    target = tmp_path_factory.mktemp("dbt_roles_build")
+    build = run_dbt(["build"], builder, target_path=target, check=False)
+    return RolesWarehouse(admin, builder, reader, target, build)
+
+
+def _relations(settings: ConnectionSettings) -> set[tuple[str, str]]:
+    """Every table and view outside the system schemas."""
+    conn = connect(settings)
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            select n.nspname, c.relname
+            from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
+            where c.relkind in ('r', 'v', 'm', 'p', 'f')
+                and n.nspname not in ('pg_catalog', 'information_schema')
+                and n.nspname not like 'pg\\_%'
+            """
+        )
+        found = set(cur.fetchall())
+    conn.close()
+    return found
+
+
+def _read_by_metabase(target: Path) -> set[tuple[str, str]]:
+    """The marts (the exp views among them) and every relation a card, Metabase model or alert
+    question (the analyses) selects from, from the manifest of the build."""
+    manifest = json.loads((target / "manifest.json").read_text())
+    nodes = manifest["nodes"]
+    wanted = {
+        uid for uid, n in nodes.items() if n["resource_type"] == "model" and n["fqn"][1] == "marts"
+    }
+    for node in nodes.values():
+        if node["resource_type"] == "analysis":
+            wanted |= set(node["depends_on"]["nodes"])
+    relations = set()
+    for uid in wanted:
+        node = nodes[uid]
+        if node["config"]["materialized"] != "ephemeral":
+            relations.add((node["schema"], node["alias"]))
+    return relations
+
+
+def test_a_full_dbt_build_runs_as_the_builder(roles_warehouse: RolesWarehouse):
+    assert roles_warehouse.build.returncode == 0, roles_warehouse.build.output[-3000:]
+    results = read_run_results(roles_warehouse.target)
+    bad = {
+        node_name(r["unique_id"]): r["status"]
+        for r in results
+        if r["status"] not in ("success", "pass", "no-op")
+    }
+    assert not bad
+    conn = connect(roles_warehouse.admin)
+    with conn.cursor() as cur:
+        cur.execute(
+            "select rolsuper, rolcreaterole from pg_roles where rolname = %s", (roles.BUILDER,)
+        )
+        assert cur.fetchone() == (False, False)
+        cur.execute("select nspowner::regrole::text from pg_namespace where nspname = 'analytics'")
+        assert cur.fetchone()[0] == roles.BUILDER
+        cur.execute(
+            "select count(*), count(*) filter (where relowner::regrole::text = %s) "
+            "from pg_class "
+            "where relnamespace = 'analytics'::regnamespace and relkind in ('r', 'v')",
+            (roles.BUILDER,),
+        )
+        total, owned = cur.fetchone()
+    conn.close()
+    assert total > 20 and owned == total
+
+
+def test_the_reader_selects_everything_metabase_reads(roles_warehouse: RolesWarehouse):
+    needed = _read_by_metabase(roles_warehouse.target)
+    assert ("exp", "v_experiment_metrics") in needed and ("analytics", "stg_exp__events") in needed
+    assert len(needed) > 15
+    conn = connect(roles_warehouse.reader)
+    with conn.cursor() as cur:
+        for schema, name in sorted(needed):
+            cur.execute(
+                sql.SQL("select count(*) from {}.{}").format(
+                    sql.Identifier(schema), sql.Identifier(name)
+                )
+            )
+            assert cur.fetchone()[0] >= 0
+    conn.close()
+
+
+def test_the_reader_selects_nothing_else(roles_warehouse: RolesWarehouse):
+    allowed = _read_by_metabase(roles_warehouse.target)
+    others = _relations(roles_warehouse.admin) - allowed
+    assert ("exp", "events") in others and ("analytics", "stg_exp__assignments") in others
+    conn = connect(roles_warehouse.reader)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        for schema, name in sorted(others):
+            with pytest.raises(errors.InsufficientPrivilege):
+                cur.execute(
+                    sql.SQL("select 1 from {}.{} limit 1").format(
+                        sql.Identifier(schema), sql.Identifier(name)
+                    )
+                )
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "insert into analytics.experiments select * from analytics.experiments limit 1",
+        "update analytics.variants set variant_name = variant_name",
+        "delete from analytics.generations",
+        "truncate analytics.daily_model_costs",
+        "insert into exp.events select * from exp.events limit 1",
+        "create table analytics.mine (x int)",
+        "create view analytics.mine as select 1 as x",
+        "create table exp.mine (x int)",
+        "create table public.mine (x int)",
+        "create temporary table mine (x int)",
+        "create schema mine",
+        "drop table analytics.experiments",
+        "alter table analytics.experiments add column x int",
+        "grant select on analytics.experiments to public",
+    ],
+)
+def test_the_reader_cannot_write_or_create(roles_warehouse: RolesWarehouse, statement: str):
+    conn = connect(roles_warehouse.reader)
+    with conn.cursor() as cur, pytest.raises(psycopg2.Error) as raised:
+        cur.execute(statement)
+    conn.close()
+    assert isinstance(raised.value, errors.InsufficientPrivilege | errors.WarningAsError) or (
+        "permission denied" in str(raised.value) or "must be owner" in str(raised.value)
+    ), raised.value
+
+
+def test_a_relation_dbt_creates_anew_is_readable_without_a_regrant(
+    roles_warehouse: RolesWarehouse,
+):
+    def oid() -> int:
+        conn = connect(roles_warehouse.admin)
+        with conn.cursor() as cur:
+            cur.execute("select 'analytics.daily_model_costs'::regclass::oid")
+            value = cur.fetchone()[0]
+        conn.close()
+        return value
+
+    before = oid()
+    run_dbt(
+        ["run", "--select", "daily_model_costs", "--full-refresh"],
+        roles_warehouse.builder,
+        target_path=roles_warehouse.target / "rerun",
+    )
+    assert oid() != before, "dbt replaced the table with a new relation"
+    conn = connect(roles_warehouse.reader)
+    with conn.cursor() as cur:
+        cur.execute("select count(*) from analytics.daily_model_costs")
+        assert cur.fetchone()[0] > 0
+    conn.close()
+
+
+def test_the_publisher_warning_knows_who_can_write(roles_warehouse: RolesWarehouse):
+    reader = roles_warehouse.reader
+    assert roles.write_privileges(reader, roles.READER) == []
+    assert "is a superuser" in roles.write_privileges(reader, "postgres")
+    builder_rights = roles.write_privileges(reader, roles.BUILDER)
+    assert any("may change" in right for right in builder_rights), builder_rights
