@@ -205,3 +205,23 @@ def test_the_publisher_warning_knows_who_can_write(roles_warehouse: RolesWarehou
     assert "is a superuser" in roles.write_privileges(reader, "postgres")
     builder_rights = roles.write_privileges(reader, roles.BUILDER)
     assert any("may change" in right for right in builder_rights), builder_rights
+
+
+def test_the_readme_gives_the_grants_roles_create_applies():
+    import re
+
+    from experiment_analytics.dbt import PROJECT_DIR
+
+    readme = (PROJECT_DIR / "README.md").read_text()
+    (block,) = re.findall(r"```sql\n(.*?)```", readme, flags=re.S)
+
+    def statements(text: str) -> list[str]:
+        return [line for line in text.splitlines() if line.strip() and not line.startswith("--")]
+
+    expected = statements(roles.render_grants_sql(roles.RoleNames(), "experiments"))
+    given = statements(block)
+    assert given[:2] == [
+        f"create role {roles.BUILDER} login password '<choose one>';",
+        f"create role {roles.READER} login password '<choose another>';",
+    ]
+    assert given[2:] == expected

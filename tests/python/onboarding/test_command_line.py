@@ -1,0 +1,83 @@
+"""One command-line tool: `experiment-analytics --help` lists everything, `publish` is the
+publisher's own command line, and the stand-in registers the warehouse as the reader role."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+
+from experiment_analytics.warehouse import credentials, embedded, roles
+
+from .conftest import CLI, PROJECT_DIR, clean_env, run
+
+
+def test_help_lists_every_command():
+    result = run([CLI, "--help"], clean_env())
+    assert result.returncode == 0
+    for command in (
+        "db",
+        "sources",
+        "roles",
+        "demo",
+        "bench",
+        "publish",
+        "metabase-double",
+    ):
+        assert f"\n    {command}" in result.stdout, command
+    for action in ("up", "down", "status", "env"):
+        assert action in result.stdout
+    db_help = run([CLI, "db", "--help"], clean_env()).stdout
+    assert "{up,down,status,env}" in db_help
+
+
+def test_publish_is_the_publisher_and_the_script_calls_the_same_code():
+    via_cli = run([CLI, "publish", "--help"], clean_env())
+    via_script = run([sys.executable, "scripts/publish_metabase.py", "--help"], clean_env())
+    assert via_cli.returncode == via_script.returncode == 0
+    assert via_cli.stdout == via_script.stdout
+    assert "--add-database" in via_cli.stdout and "--plan" in via_cli.stdout
+    double_help = run([CLI, "metabase-double", "--help"], clean_env())
+    assert double_help.returncode == 0 and "--no-warehouse" in double_help.stdout
+
+
+def test_the_stand_in_registers_the_warehouse_as_the_reader(pg_server, pg_data_dir):
+    port = embedded.free_port()
+    env = clean_env(
+        PGHOST=pg_server.host,
+        PGPORT=str(pg_server.port),
+        PGDATABASE=pg_server.dbname,
+        PGPASSFILE=str(credentials.passfile_for(pg_data_dir)),
+    )
+    proc = subprocess.Popen(
+        [CLI, "metabase-double", "--port", str(port)],
+        env=env,
+        cwd=PROJECT_DIR,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("Ctrl-C to stop"):
+                break
+        output = "".join(lines)
+        assert f"database 'Experiments' (id 1): postgresql://{roles.READER}@" in output, output
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/database/1",
+            headers={"X-API-KEY": "mb_double_test_key"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            database = json.load(answer)
+    finally:
+        proc.terminate()
+        rest, _ = proc.communicate(timeout=30)
+    details = database["details"]
+    assert details["user"] == roles.READER
+    assert (details["host"], details["port"]) == (pg_server.host, pg_server.port)
+    for password in credentials.read_passwords(credentials.passfile_for(pg_data_dir)).values():
+        assert password not in output + rest
+        assert password not in json.dumps(database)
