@@ -34,7 +34,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	set -o pipefail; $(BIN)/python -m pip install -e '.[test]' 2>&1 | tee $(VENV)/install.log \
-		| grep --line-buffered -E '^(Collecting|Installing|Successfully)'
+		| grep --line-buffered -E '^(Collecting|Installing|Successfully)' \
+		|| { tail -n 30 $(VENV)/install.log; exit 1; }
 	touch $@
 
 up: install
