@@ -24,6 +24,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg2
+
 from experiment_analytics.errors import ExperimentAnalyticsError, WarehouseError
 from experiment_analytics.warehouse import (
     ConnectionSettings,
@@ -259,5 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         code = args.handler(args)
     except ExperimentAnalyticsError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except psycopg2.Error as exc:  # the database said no (e.g. missing rights): say it plainly
+        print(f"error: PostgreSQL: {str(exc).strip()}", file=sys.stderr)
         return 1
     return code if isinstance(code, int) else 0

@@ -161,7 +161,6 @@ def test_the_reader_selects_nothing_else(roles_warehouse: RolesWarehouse):
         "create schema mine",
         "drop table analytics.experiments",
         "alter table analytics.experiments add column x int",
-        "grant select on analytics.experiments to public",
     ],
 )
 def test_the_reader_cannot_write_or_create(roles_warehouse: RolesWarehouse, statement: str):
@@ -169,9 +168,8 @@ def test_the_reader_cannot_write_or_create(roles_warehouse: RolesWarehouse, stat
     with conn.cursor() as cur, pytest.raises(psycopg2.Error) as raised:
         cur.execute(statement)
     conn.close()
-    assert isinstance(raised.value, errors.InsufficientPrivilege | errors.WarningAsError) or (
-        "permission denied" in str(raised.value) or "must be owner" in str(raised.value)
-    ), raised.value
+    message = str(raised.value)
+    assert "permission denied" in message or "must be owner" in message, message
 
 
 def test_a_relation_dbt_creates_anew_is_readable_without_a_regrant(
