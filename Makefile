@@ -30,7 +30,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
-	@echo "Installing into $(VENV): dbt, PostgreSQL 18 and the test tools (about a minute the first time)"
+	@echo "Installing into $(VENV): dbt, PostgreSQL 18 and the test tools (the first time takes minutes)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	set -o pipefail; $(BIN)/python -m pip install -e '.[test]' 2>&1 | tee $(VENV)/install.log \

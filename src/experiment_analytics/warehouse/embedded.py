@@ -217,6 +217,13 @@ def start(
             )
         port = running.port
         _logger.info("embedded PostgreSQL already running on port %d", port)
+        if (pgdata / "pg_hba.conf").read_text() != PG_HBA:
+            # A server started by an older version (trust over TCP): passwords from now on.
+            (pgdata / "pg_hba.conf").write_text(PG_HBA)
+            reload = _connect_socket(pgdata, port)
+            with reload.cursor() as cur:
+                cur.execute("select pg_reload_conf()")
+            reload.close()
     else:
         port = _choose_port(port)  # first: a taken port stops us before anything is written
         if not (pgdata / "PG_VERSION").exists():

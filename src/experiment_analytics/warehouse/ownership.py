@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from experiment_analytics.errors import WarehouseError
+from experiment_analytics.warehouse import credentials, location
 from experiment_analytics.warehouse.connection import ConnectionSettings, connect
 
 _logger = logging.getLogger(__name__)
@@ -37,6 +38,12 @@ def ensure_project_server(
     if allow_other_server:
         _logger.warning("%s on %s (%s given)", action, settings.describe(), ALLOW_FLAG)
         return
+    running = location.running_server(location.default_pgdata())
+    if running and running.port == settings.port and settings.host in credentials.LOCAL_HOSTS:
+        raise WarehouseError(
+            f"refusing to {action} on {settings.describe()}: the embedded server there was "
+            "started by an older version of this project; restart it once: make down && make up"
+        )
     raise WarehouseError(
         f"refusing to {action} on {settings.describe()}: this project did not start that server, "
         "so it may hold data that is not ours. Unset PGHOST/PGPORT to use the embedded server "
