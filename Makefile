@@ -57,7 +57,7 @@ demo: up
 	$(DB_ENV) dbt build --full-refresh
 	$(DB_ENV) dbt docs generate
 	@echo
-	@echo "Warehouse built. Next, in any shell: 'make docs-serve' (docs and lineage), 'make build',"
+	@echo "Warehouse built. Next, in any shell: 'make status', 'make docs-serve' (docs and lineage),"
 	@echo "'make metabase-double' and then, in another shell, 'make publish'; or run dbt yourself"
 	@echo "after: eval \"\$$($(BIN)/experiment-analytics db env)\""
 

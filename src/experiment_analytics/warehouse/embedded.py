@@ -130,8 +130,8 @@ def _choose_port(requested: int | None) -> int:
         if not port_is_free(requested):
             raise WarehouseError(
                 f"port {requested} on {DEFAULT_HOST} is already in use by another process: "
-                f"unset PGPORT to let the embedded server pick a free port, or choose another "
-                f"(e.g. PGPORT={free_port()} make demo)"
+                f"unset PGPORT to let the embedded server pick a free port, or set it to a free "
+                f"one (such as {free_port()})"
             )
         return requested
     if port_is_free(DEFAULT_PORT):

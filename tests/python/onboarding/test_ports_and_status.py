@@ -75,7 +75,7 @@ def test_a_taken_pgport_stops_at_once_with_one_line_naming_the_fix(own_pgdata):
     assert result.returncode == 1
     line = _one_error_line(result.stderr)
     assert line.startswith(f"error: port {OTHER_PORT} on 127.0.0.1 is already in use")
-    assert "unset PGPORT" in line
+    assert "unset PGPORT" in line and "set it to a free one" in line
     assert not own_pgdata.exists(), "nothing is initialised when the port is taken"
 
 
@@ -87,3 +87,14 @@ def test_make_up_with_a_taken_pgport_fails_fast_with_that_line(own_pgdata):
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "already in use" in errors[0] and "unset PGPORT" in errors[0]
     assert "Traceback" not in result.stderr and "FATAL" not in result.stderr
+
+
+def test_make_up_with_55432_taken_picks_a_free_port_and_says_so(own_pgdata):
+    env = clean_env(EXPERIMENT_ANALYTICS_PGDATA=str(own_pgdata))
+    with holding_port(DEFAULT_PORT):
+        result = run(["make", "--no-print-directory", "up"], env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    running = location.running_server(own_pgdata)
+    assert running is not None and running.port != DEFAULT_PORT
+    assert f"uses port {running.port} instead" in result.stderr
+    assert f"running at postgresql://postgres@127.0.0.1:{running.port}/" in result.stdout

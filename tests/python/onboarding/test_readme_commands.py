@@ -132,3 +132,21 @@ def test_readme_command_blocks_run_verbatim_after_make_demo(tmp_path, own_pgdata
     assert "configuration valid: 5 dashboards" in everything
     for password in credentials.read_passwords(credentials.passfile_for(own_pgdata)).values():
         assert password not in everything
+
+
+def test_what_make_demo_prints_next_is_run_by_this_test():
+    """The closing hint of `make demo` names only commands the README blocks above run."""
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    hint = makefile[makefile.index("Warehouse built.") :].split("\n\n", 1)[0]
+    named = re.findall(r"'(make [a-z-]+)'", hint)
+    assert len(named) >= 3
+    commands = {
+        command_of(line)
+        for block in command_blocks()
+        if not any(marker in block for marker in SKIPPED_BLOCKS)
+        for line in block.splitlines()
+    }
+    for command in named:
+        assert command in commands, command
+    assert 'eval "$(.venv/bin/experiment-analytics db env)"' in commands
+    assert "experiment-analytics db env" in hint
