@@ -19,6 +19,8 @@ import pytest
 
 from experiment_analytics.dbt import PROJECT_DIR, run_dbt
 from experiment_analytics.warehouse import ConnectionSettings, connect, create_exp_sources
+from experiment_analytics.warehouse.credentials import passfile_for, read_passwords
+from experiment_analytics.warehouse.roles import BUILDER, RoleNames, create_roles
 
 DEMO_EVENTS = 30_000
 DEMO_SEED = 42
@@ -33,16 +35,24 @@ class DemoWarehouse:
 
 
 @pytest.fixture(scope="session")
-def demo_warehouse_build(new_database, tmp_path_factory) -> DemoWarehouse:
-    """The demo warehouse and the dbt target directory of its `dbt build`."""
+def demo_warehouse_build(new_database, pg_data_dir, tmp_path_factory) -> DemoWarehouse:
+    """The demo warehouse and the dbt target directory of its `dbt build`, made as `make demo`
+    makes it: roles first, then the sources and the demo data, then dbt as the builder role
+    (`settings` stay the superuser's, for the tests' own queries)."""
     from experiment_analytics.demo_data import generate
 
     settings = new_database("demo")
+    create_roles(settings, RoleNames(), passfile=passfile_for(pg_data_dir))
     create_exp_sources(settings)
     generate(settings, events=DEMO_EVENTS, seed=DEMO_SEED, end_at=DEMO_END_AT)
     target_path = tmp_path_factory.mktemp("dbt_demo_build")
-    run_dbt(["build"], settings, target_path=target_path)
+    run_dbt(["build"], role_settings(settings, pg_data_dir, BUILDER), target_path=target_path)
     return DemoWarehouse(settings, target_path)
+
+
+def role_settings(settings: ConnectionSettings, pg_data_dir: Path, role: str):
+    """`settings` as `role`, with its password from the session server's password file."""
+    return settings.with_user(role, read_passwords(passfile_for(pg_data_dir))[role])
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
-"""Roles by job on a fresh database: `create_roles`, the demo data, and a complete `dbt build`
-run as the builder role only; then what the reader role (Metabase's) may and may not do."""
+"""Roles by job on the demo warehouse (built like `make demo`: `create_roles`, the demo data, a
+complete `dbt build` as the builder role only): what the reader role (Metabase's) may and may
+not do, and that nothing of the build needed more than the builder."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ import psycopg2
 import pytest
 from psycopg2 import errors, sql
 
-from experiment_analytics.dbt import DbtResult, run_dbt
+from experiment_analytics.dbt import run_dbt
 from experiment_analytics.warehouse import ConnectionSettings, connect, credentials, roles
 
-from .conftest import DEMO_END_AT, DEMO_EVENTS, DEMO_SEED, node_name, read_run_results
+from .conftest import DemoWarehouse, node_name, read_run_results, role_settings
 
 
 @dataclass(frozen=True)
@@ -23,28 +24,21 @@ class RolesWarehouse:
     builder: ConnectionSettings
     reader: ConnectionSettings
     target: Path
-    build: DbtResult
 
 
 @pytest.fixture(scope="module")
-def roles_warehouse(new_database, pg_data_dir, tmp_path_factory) -> RolesWarehouse:
-    from experiment_analytics.demo_data import generate
-    from experiment_analytics.warehouse import create_exp_sources
-
-    admin = new_database("roles")
-    passfile = credentials.passfile_for(pg_data_dir)
-    # The order of `make demo`: roles first, so the exp tables created after them are covered
-    # by the default privileges; twice, to show it is idempotent.
-    roles.create_roles(admin, roles.RoleNames(), passfile=passfile)
-    roles.create_roles(admin, roles.RoleNames(), passfile=passfile)
-    create_exp_sources(admin)
-    generate(admin, events=DEMO_EVENTS, seed=DEMO_SEED, end_at=DEMO_END_AT)
-    passwords = credentials.read_passwords(passfile)
-    builder = admin.with_user(roles.BUILDER, passwords[roles.BUILDER])
-    reader = admin.with_user(roles.READER, passwords[roles.READER])
-    target = tmp_path_factory.mktemp("dbt_roles_build")
-    build = run_dbt(["build"], builder, target_path=target, check=False)
-    return RolesWarehouse(admin, builder, reader, target, build)
+def roles_warehouse(demo_warehouse_build: DemoWarehouse, pg_data_dir) -> RolesWarehouse:
+    """The shared demo warehouse: `create_roles` ran before the exp tables existed (so their
+    default privileges are tested too) and its complete `dbt build` ran as the builder role."""
+    admin = demo_warehouse_build.settings
+    # Idempotent: a second run changes nothing and fails nothing.
+    roles.create_roles(admin, roles.RoleNames(), passfile=credentials.passfile_for(pg_data_dir))
+    return RolesWarehouse(
+        admin,
+        role_settings(admin, pg_data_dir, roles.BUILDER),
+        role_settings(admin, pg_data_dir, roles.READER),
+        demo_warehouse_build.target_path,
+    )
 
 
 def _relations(settings: ConnectionSettings) -> set[tuple[str, str]]:
@@ -85,7 +79,6 @@ def _read_by_metabase(target: Path) -> set[tuple[str, str]]:
 
 
 def test_a_full_dbt_build_runs_as_the_builder(roles_warehouse: RolesWarehouse):
-    assert roles_warehouse.build.returncode == 0, roles_warehouse.build.output[-3000:]
     results = read_run_results(roles_warehouse.target)
     bad = {
         node_name(r["unique_id"]): r["status"]
