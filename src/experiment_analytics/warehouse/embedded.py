@@ -155,10 +155,11 @@ def _run_server(pgdata: Path, port: int) -> None:
     options = " ".join(f"-c {key}={value}" for key, value in SERVER_OPTIONS.items())
     log = pgdata / "log"
     _logger.info("starting the embedded PostgreSQL on %s:%d", DEFAULT_HOST, port)
-    args = ["-w", "-t", "60", "-l", str(log), "-o", f"-h {DEFAULT_HOST} -p {port} -k {pgdata} "]
-    args[-1] += options
+    server_args = f"-h {DEFAULT_HOST} -p {port} -k {pgdata} {options}"
     try:
-        proc = _pg_ctl([*args, "start"], pgdata, timeout=90)
+        proc = _pg_ctl(
+            ["-w", "-t", "60", "-l", str(log), "-o", server_args, "start"], pgdata, timeout=90
+        )
     except subprocess.TimeoutExpired as exc:
         raise WarehouseError(
             f"the embedded PostgreSQL did not start within 90 s; see its log: {log}"
