@@ -152,7 +152,7 @@ def _roles(args: argparse.Namespace) -> None:
     settings = ConnectionSettings.from_env()
     names = roles.RoleNames.from_env()
     if args.action == "sql":
-        print(roles.render_grants_sql(names, settings.dbname))
+        print(roles.render_setup_sql(names, settings.dbname), end="")
         return
     roles.create_roles(settings, names, allow_other_server=args.allow_other_server)
     print(

@@ -60,6 +60,16 @@ def render_grants_sql(names: RoleNames, database: str) -> str:
     return grants_template().format(database=database, **names.__dict__)
 
 
+def render_setup_sql(names: RoleNames, database: str) -> str:
+    """What a DBA runs on their own warehouse (README "Roles", `experiment-analytics roles sql`):
+    the two login roles, then roles.sql without its header comment."""
+    grants = render_grants_sql(names, database).split("\n\n", 1)[1]
+    return (
+        f"create role {names.builder} login password '<choose one>';\n"
+        f"create role {names.reader} login password '<choose another>';\n" + grants
+    )
+
+
 def ensure_login_roles(settings: ConnectionSettings, passwords: dict[str, str]) -> None:
     """Create (or update the password of) each login role; `settings` must be a superuser."""
     conn = connect(settings.with_database("postgres"))
