@@ -72,6 +72,8 @@ def get_root_collection(req: Request) -> Any:
 
 @route("GET", f"/api/collection/{REF}")
 def get_collection(req: Request) -> Any:
+    if req.params["id"] == str(req.state.trash_id):
+        return req.state.trash_json()
     collection = req.lookup(req.state.collections)
     if req.state.collection_permission(req.admin, collection["id"]) == "none":
         raise forbidden()

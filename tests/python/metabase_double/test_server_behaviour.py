@@ -151,6 +151,7 @@ def test_archiving_a_card_removes_its_alerts_and_moves_it_to_the_trash(api: Api,
     assert alert["id"] not in double.scheduled_triggers()
     trash = api.ok("GET", "/api/collection/trash")
     assert trash["type"] == "trash"
+    assert api.ok("GET", f"/api/collection/{trash['id']}") == trash
     trashed = api.ok("GET", f"/api/collection/{trash['id']}/items")["data"]
     assert (card["id"], "card") in [(i["id"], i["model"]) for i in trashed]
     here = api.ok("GET", f"/api/collection/{collection['id']}/items")["data"]
