@@ -186,6 +186,7 @@ def test_command_line_faults_and_the_control_route(tmp_path) -> None:
         sys.executable,
         "-m",
         "experiment_analytics.metabase_double",
+        "--no-warehouse",
         "--port",
         "0",
         "--sync-delay",
@@ -196,7 +197,9 @@ def test_command_line_faults_and_the_control_route(tmp_path) -> None:
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         first_line = process.stdout.readline()
-        url = re.search(r"at (http://\S+)", first_line).group(1)
+        started = re.search(r"at (http://\S+)", first_line)
+        assert started, f"the double did not start: {first_line!r}"
+        url = started.group(1)
         api = Api(url, {"X-API-KEY": "mb_double_test_key"})
         assert api.post("/api/collection", {"name": "CLI one"}).status_code == 200
         assert api.post("/api/collection", {"name": "CLI two"}).status_code == 503
