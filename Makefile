@@ -8,6 +8,7 @@
 #   make metabase-double    the local Metabase stand-in, with the warehouse registered
 #   make publish            publish to Metabase (METABASE_URL; unset: the local stand-in)
 #   make bench EVENTS=N     the benchmark; appends results to BENCHMARKS.md
+#   make preview            every dashboard, alert and schedule as HTML + PNG (target/preview)
 #
 # Targets that run dbt first evaluate `experiment-analytics db env`: the running embedded
 # server's PGPORT and password file (PGPASSFILE), DBT_PROFILES_DIR and PATH. PG* variables you
@@ -25,7 +26,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 .PHONY: install up down status roles demo build docs docs-serve test lint bench publish \
-	metabase-double clean
+	metabase-double preview browser clean
 
 install: $(VENV)/.installed
 
@@ -76,7 +77,7 @@ lint: install
 	$(BIN)/dbt parse --quiet
 	$(BIN)/sqlfluff lint models tests analyses macros/statistics
 
-test: lint
+test: lint browser
 	$(BIN)/pytest
 
 bench: install
@@ -90,6 +91,14 @@ endif
 publish: install
 	@echo "Publishing to $$METABASE_URL"
 	$(DB_ENV) experiment-analytics publish
+
+# Also regenerates the README's dashboard pictures (docs/images/dashboards/).
+preview: up browser
+	$(DB_ENV) experiment-analytics preview --pictures-dir docs/images/dashboards
+
+# Debian's headless chromium + chromium-driver (the preview's PNGs, the browser tests).
+browser:
+	sh scripts/install_chromium.sh
 
 metabase-double: up
 	$(DB_ENV) experiment-analytics metabase-double

@@ -243,6 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark.register(commands)
     register_publish(commands)
     register_metabase_double(commands)
+
+    from experiment_analytics.preview import cli as preview_cli
+
+    preview_cli.register(commands)
     return parser
 
 
