@@ -2,7 +2,8 @@
 
 Every option can also come from an environment variable (MB_DOUBLE_HOST, MB_DOUBLE_PORT,
 MB_DOUBLE_VERSION, MB_DOUBLE_DATABASE_NAME, MB_DOUBLE_REQUEST_LOG, MB_DOUBLE_ADMIN_EMAIL,
-MB_DOUBLE_ADMIN_PASSWORD, MB_DOUBLE_API_KEY, MB_DOUBLE_TENANTS, MB_DOUBLE_FAULTS).
+MB_DOUBLE_ADMIN_PASSWORD, MB_DOUBLE_API_KEY, MB_DOUBLE_TENANTS, MB_DOUBLE_FAULTS,
+MB_DOUBLE_PREVIEW_DIR: the pages of `experiment-analytics preview`, served at /dashboard/<id>).
 
 The warehouse (PGHOST/PGPORT/PGDATABASE; unset: the running embedded server) is registered as a
 database by default, connecting as the read-only role (WAREHOUSE_READER_USER/
@@ -106,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="WORDS",
         help='inject a fault, e.g. "method=WRITE skip=4 kind=halt" (repeatable; see above)',
     )
+    parser.add_argument(
+        "--preview-dir",
+        default=env("MB_DOUBLE_PREVIEW_DIR"),
+        help="the pages of `experiment-analytics preview`, served at /dashboard/<id> "
+        "(default: target/preview of the project)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return parser
 
@@ -133,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         sync_delay_seconds=args.sync_delay,
         request_log_path=args.request_log,
         tenants=args.tenants,
+        preview_dir=args.preview_dir,
     )
     for fault in args.faults:
         double.inject(fault)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from experiment_analytics.dbt import PROJECT_DIR
 from experiment_analytics.metabase_double import (  # noqa: F401  (they register their routes)
     api_alerts,
     api_collections,
@@ -21,6 +22,7 @@ from experiment_analytics.metabase_double import (  # noqa: F401  (they register
     api_dashboards,
     api_permissions,
     api_search,
+    web_preview,
 )
 from experiment_analytics.metabase_double.errors import ApiError, no_endpoint, unauthenticated
 from experiment_analytics.metabase_double.faults import Fault, FaultPlan, parse_fault
@@ -33,6 +35,7 @@ from experiment_analytics.warehouse import ConnectionSettings
 _logger = logging.getLogger(__name__)
 
 CONTROL_PREFIX = "/_double/"
+DEFAULT_PREVIEW_DIR = PROJECT_DIR / "target" / "preview"
 
 
 @dataclass
@@ -215,15 +218,18 @@ class _Handler(BaseHTTPRequestHandler):
             payload, ctype = b"", "application/json"
             if outcome.status != 204:
                 payload = b"null"
+        elif isinstance(outcome.body, bytes):
+            payload, ctype = outcome.body, "application/octet-stream"
         elif isinstance(outcome.body, str):
             payload, ctype = outcome.body.encode(), "text/plain; charset=utf-8"
         else:
             payload = json.dumps(outcome.body, default=str).encode()
             ctype = "application/json;charset=utf-8"
+        headers = dict(outcome.headers)
         self.send_response(outcome.status)
-        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Type", headers.pop("Content-Type", ctype))
         self.send_header("Content-Length", str(len(payload)))
-        for name, value in outcome.headers.items():
+        for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
@@ -253,6 +259,7 @@ class MetabaseDouble:
         sync_delay_seconds: float = 0.2,
         request_log_path: str | Path | None = None,
         tenants: bool = False,
+        preview_dir: str | Path | None = None,
     ) -> None:
         self.warehouse = warehouse
         self.database_name = database_name
@@ -270,6 +277,8 @@ class MetabaseDouble:
             api_key=api_key,
             tenants=tenants,
         )
+        # Where `experiment-analytics preview` wrote the pages served at /dashboard/<id>.
+        self.state.preview_dir = Path(preview_dir) if preview_dir else DEFAULT_PREVIEW_DIR
         self._faults = FaultPlan()
         self._log = RequestLog(Path(request_log_path) if request_log_path else None)
         self._server: _Server | None = None

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from experiment_analytics.warehouse import ConnectionSettings
@@ -85,6 +86,7 @@ class State:
         self.data_graph: dict[str, Any] = {"revision": 0, "groups": {}}
         self.sync_threads: list[threading.Thread] = []
         self.stopping = threading.Event()
+        self.preview_dir: Path | None = None  # set by MetabaseDouble: the dashboard pages
 
         # Built-in groups are identified by magic_group_type; with the Enterprise tenants feature
         # on, All Users is listed as "All internal users" (a client matching names misses it).
