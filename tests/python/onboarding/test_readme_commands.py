@@ -5,10 +5,11 @@ and lines that need something this machine cannot have are listed below with the
 other line must succeed. Commands that serve until Ctrl-C (the stand-in, dbt docs) run in the
 background until they answer over HTTP, and are stopped when their block ends.
 
-The environment is a new shell's (no PG*/METABASE_*/DBT_* of the machine) plus: an embedded
-server of the test's own (EXPERIMENT_ANALYTICS_PGDATA), dbt's target and log folders in a temp
-directory, a small data set (EVENTS), and PGPORT set to a free port so that the demo server
-never sits on 55432 for minutes (test_ports_and_status.py covers the unset PGPORT path).
+The environment is a new shell's (no PG*/METABASE_*/DBT_* of the machine, no PGPORT) plus: an
+embedded server of the test's own (EXPERIMENT_ANALYTICS_PGDATA), dbt's target and log folders in
+a temp directory and a small data set (EVENTS). While `make demo` runs, another process listens
+on 55432 (the issue's first-hour scenario): the demo server takes a free port and every later
+block finds it without being told.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from experiment_analytics.warehouse import credentials, embedded
+from experiment_analytics.warehouse import credentials
+from experiment_analytics.warehouse.connection import DEFAULT_PORT
 
-from .conftest import PROJECT_DIR, clean_env, run
+from .conftest import PROJECT_DIR, clean_env, holding_port, run
 
 README = PROJECT_DIR / "README.md"
 
@@ -104,7 +106,6 @@ def test_readme_command_blocks_run_verbatim_after_make_demo(tmp_path, own_pgdata
 
     env = clean_env(
         EXPERIMENT_ANALYTICS_PGDATA=str(own_pgdata),
-        PGPORT=str(embedded.free_port()),
         DBT_TARGET_PATH=str(tmp_path / "target"),
         DBT_LOG_PATH=str(tmp_path / "logs"),
         EVENTS="20000",
@@ -116,7 +117,11 @@ def test_readme_command_blocks_run_verbatim_after_make_demo(tmp_path, own_pgdata
         if any(marker in block for marker in SKIPPED_BLOCKS):
             continue
         script = script_for(block, tmp_path)
-        result = run(["bash", "-c", script], env, timeout=1200)
+        if "make demo" in block:
+            with holding_port(DEFAULT_PORT):
+                result = run(["bash", "-c", script], env, timeout=1200)
+        else:
+            result = run(["bash", "-c", script], env, timeout=1200)
         outputs.append(result.stdout + result.stderr)
         assert result.returncode == 0, (
             f"README block {index} failed:\n{block}\n--- output (tail) ---\n"
@@ -127,6 +132,13 @@ def test_readme_command_blocks_run_verbatim_after_make_demo(tmp_path, own_pgdata
     everything = "\n".join(outputs)
     # What the blocks promise, seen in their output.
     assert "Warehouse built." in everything
+    port = re.search(
+        rf"port {DEFAULT_PORT} is taken by another process: the embedded server "
+        r"uses port (\d+) instead",
+        everything,
+    )
+    assert port, "make demo said which port it took"
+    assert f"running on 127.0.0.1:{port.group(1)}" in everything  # `make status`, new shell
     assert "database 'Experiments'" in everything and "analytics_reader@" in everything
     assert "dashboard variant_performance: http://127.0.0.1:3000/dashboard/" in everything
     assert "configuration valid: 5 dashboards" in everything
