@@ -7,12 +7,21 @@ warehouse.
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
 import pytest
 
 from experiment_analytics.warehouse import ConnectionSettings, connect, embedded
+from experiment_analytics.warehouse.location import PGDATA_ENV
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _not_the_developers_server(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Project commands find a running `make demo` server by themselves (its port, its password
+    file). Tests must not: they point EXPERIMENT_ANALYTICS_PGDATA at an empty directory."""
+    os.environ[PGDATA_ENV] = str(tmp_path_factory.mktemp("no_demo_server") / "data")
 
 
 def free_port() -> int:
