@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,19 @@ from experiment_analytics.warehouse import ConnectionSettings, connect
 _logger = logging.getLogger(__name__)
 
 INDEX_FILE = "preview.json"
+COMPILE_MODES = ("auto", "always", "never")
+# What `dbt compile` reads: a file newer than the manifest means the card SQL may have changed.
+PROJECT_INPUTS = (
+    "analyses",
+    "models",
+    "macros",
+    "seeds",
+    "snapshots",
+    "tests",
+    "dbt_project.yml",
+    "profiles",
+)
+DBT_SUFFIXES = frozenset({".sql", ".yml", ".yaml", ".csv"})  # tests/python is not dbt's
 SCREENSHOT_WIDTH = {"fixed": 1120, "full": 1440}
 
 
@@ -44,7 +58,7 @@ class PreviewOptions:
     output_dir: Path = PROJECT_DIR / "target" / "preview"
     project_dir: Path = PROJECT_DIR
     target_dir: Path | None = None  # dbt's target folder (default <project>/target)
-    compile: bool = True
+    compile: str = "auto"  # "auto": only when the manifest is stale; "always"; "never"
     filters: dict[str, str] = field(default_factory=dict)  # filter id -> value
     screenshots: bool = True
     screenshot_scale: float = 1.0
@@ -74,6 +88,59 @@ def channel_words(specs: Specs, keys: tuple[str, ...]) -> list[str]:
     return words
 
 
+def stale_reason(target_dir: Path, project_dir: Path, database: str) -> str | None:
+    """Why target/manifest.json cannot be reused for the card SQL; None when it can.
+
+    Reusable when it holds every analysis compiled, is newer than every file dbt reads, and was
+    compiled for the current schema and database (DBT_SCHEMA, PGDATABASE), the settings that
+    change the compiled SQL. A manifest without compiled analyses (`dbt build`'s) is not.
+    """
+    manifest_path = target_dir / "manifest.json"
+    if not manifest_path.exists():
+        return f"no {manifest_path}"
+    built = manifest_path.stat().st_mtime
+    for name in PROJECT_INPUTS:
+        root = project_dir / name
+        files = [root] if root.is_file() else (root.rglob("*") if root.is_dir() else [])
+        for path in files:
+            if path.suffix not in DBT_SUFFIXES or "python" in path.relative_to(project_dir).parts:
+                continue
+            if path.is_file() and path.stat().st_mtime > built:
+                return f"{path.relative_to(project_dir)} changed after the last compile"
+    manifest = json.loads(manifest_path.read_text())
+    nodes = manifest.get("nodes", {}).values()
+    if any(n["resource_type"] == "analysis" and not n.get("compiled_code") for n in nodes):
+        return "the manifest lacks compiled analyses"
+    schema = os.environ.get("DBT_SCHEMA", "analytics")
+    for node in nodes:
+        default_schema = not (node.get("config") or {}).get("schema")
+        if (
+            node["resource_type"] == "model"
+            and default_schema
+            and (node["schema"] != schema or node["database"] != database)
+        ):
+            return "the manifest was compiled for another schema or database"
+    return None
+
+
+def _compile_first(options: PreviewOptions) -> bool:
+    if options.compile not in COMPILE_MODES:
+        raise PreviewError(f"compile must be one of {', '.join(COMPILE_MODES)}")
+    if options.compile != "auto":
+        return options.compile == "always"
+    target = options.target_dir or options.project_dir / "target"
+    reason = stale_reason(target, options.project_dir, options.warehouse.dbname)
+    if reason is None:
+        _logger.info(
+            "card SQL from %s/manifest.json: compiled after the last change to the project "
+            "(--compile always to recompile)",
+            target,
+        )
+        return False
+    _logger.info("compiling the card SQL: %s", reason)
+    return True
+
+
 def _check_filters(specs: Specs, requested: dict[str, str]) -> None:
     known = {f.id for spec in specs.dashboards for f in spec.filters}
     unknown = sorted(set(requested) - known)
@@ -92,7 +159,7 @@ def build_preview(options: PreviewOptions) -> PreviewResult:
             warehouse=options.warehouse,
             project_dir=options.project_dir,
             target_dir=options.target_dir,
-            compile=options.compile,
+            compile=_compile_first(options),
         )
     )
     _check_filters(specs, options.filters)

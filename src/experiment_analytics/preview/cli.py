@@ -51,7 +51,13 @@ def register(commands) -> None:
         help="any dashboard filter by its id in the spec (repeatable)",
     )
     parser.add_argument(
-        "--no-compile", action="store_true", help="use target/manifest.json as it is"
+        "--compile",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help=(
+            "run `dbt compile` for the card SQL first: auto (default) when target/manifest.json "
+            "is older than a project file or lacks the analyses, always, or never"
+        ),
     )
     parser.add_argument("--no-png", action="store_true", help="skip the PNGs (no browser needed)")
     parser.add_argument(
@@ -74,7 +80,7 @@ def run(args: argparse.Namespace) -> None:
     result = build_preview(
         PreviewOptions(
             output_dir=args.output_dir,
-            compile=not args.no_compile,
+            compile=args.compile,
             filters=filters,
             screenshots=not args.no_png,
             pictures_dir=args.pictures_dir,

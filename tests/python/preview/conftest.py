@@ -102,7 +102,7 @@ def filtered_preview(
             warehouse=preview_warehouse,
             output_dir=tmp_path_factory.mktemp("preview_filtered"),
             target_dir=preview_target,
-            compile=False,
+            compile="never",
             filters={"experiment": chosen_experiment, "date_range": DATE_RANGE},
             screenshots=False,
         )

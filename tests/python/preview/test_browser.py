@@ -28,6 +28,12 @@ def load(driver, path) -> list[dict]:
     driver.get_log("browser")  # drop anything left from an earlier page
     driver.get(path.resolve().as_uri())
     assert driver.execute_script("return document.readyState") == "complete"
+    # self-contained: the page fetched nothing but its own pictures (the index's PNGs)
+    fetched = driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+    )
+    assert [url for url in fetched if not url.endswith(".png")] == []
+    assert all(url.startswith("file://") for url in fetched), fetched
     return driver.get_log("browser")
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import shutil
 
 import pytest
 from dashboards.content import dashboard_specs
 
-from experiment_analytics.preview.build import PreviewOptions, build_preview
+from experiment_analytics.dbt import PROJECT_DIR
+from experiment_analytics.preview.build import PreviewOptions, build_preview, stale_reason
 from experiment_analytics.preview.cards import PreviewError
 from experiment_analytics.preview.charts import CHART_DISPLAYS
 from experiment_analytics.preview.formatting import column_settings, column_title, format_value
@@ -222,7 +225,7 @@ def test_an_unknown_filter_is_a_clear_error(preview_warehouse, preview_target, p
                 warehouse=preview_warehouse,
                 output_dir=tmp_path / "out",
                 target_dir=preview_target,
-                compile=False,
+                compile="never",
                 filters={"experimnt": "x"},
                 screenshots=False,
             )
@@ -237,7 +240,7 @@ def test_a_bad_date_value_is_a_clear_error(preview_warehouse, preview_target, pr
                 warehouse=preview_warehouse,
                 output_dir=tmp_path / "out",
                 target_dir=preview_target,
-                compile=False,
+                compile="never",
                 filters={"date_range": "lastweek"},
                 screenshots=False,
             )
@@ -255,3 +258,27 @@ def test_index_links_every_dashboard_and_its_picture(preview):
     assert {n: d["page"] for n, d in manifest["dashboards"].items()} == {
         n: f"{n}.html" for n in SPECS
     }
+
+
+def test_card_sql_is_recompiled_only_when_the_project_changed(preview, preview_target, tmp_path):
+    """`--compile auto`: the manifest the first preview compiled is reused until a file dbt
+    reads is newer; then the preview compiles again."""
+    manifest = json.loads((preview_target / "manifest.json").read_text())
+    database = next(n for n in manifest["nodes"].values() if n["resource_type"] == "model")[
+        "database"
+    ]
+    assert stale_reason(preview_target, PROJECT_DIR, database) is None
+    assert "another schema or database" in stale_reason(preview_target, PROJECT_DIR, "other")
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT_DIR / "analyses", project / "analyses")
+    target = tmp_path / "target"
+    target.mkdir()
+    shutil.copy(preview_target / "manifest.json", target / "manifest.json")
+    assert stale_reason(target, project, database) is None
+    changed = next((project / "analyses").rglob("*.sql"))
+    later = (target / "manifest.json").stat().st_mtime + 5
+    os.utime(changed, (later, later))
+    assert stale_reason(target, project, database) == (
+        f"{changed.relative_to(project)} changed after the last compile"
+    )
+    assert stale_reason(tmp_path / "none", project, database).startswith("no ")
