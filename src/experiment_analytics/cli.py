@@ -7,6 +7,7 @@
     bench                         the benchmark (writes BENCHMARKS.md)
     publish                       publish dashboards to Metabase (= scripts/publish_metabase.py)
     metabase-double               serve the local Metabase stand-in
+    preview                       render every dashboard, alert and schedule as HTML + PNG
 
 Connection settings come from PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE (see profiles.yml);
 unset, they point at the running embedded server (its port and its password file, .pg/pgpass).

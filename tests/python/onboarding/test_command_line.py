@@ -24,6 +24,7 @@ def test_help_lists_every_command():
         "bench",
         "publish",
         "metabase-double",
+        "preview",
     ):
         assert f"\n    {command}" in result.stdout, command
     for action in ("up", "down", "status", "env"):
