@@ -75,7 +75,13 @@ def chart_spec(result: CardResult, width: int, height: int) -> dict[str, Any]:
         f"x:{x_type}", title=x_title, sort=None, axis=alt.Axis(labelLimit=110, labelAngle=-35)
     )
     if x_type == "T":
-        x = alt.X("x:T", title=x_title, axis=alt.Axis(format="%b %d", labelAngle=0))
+        # UTC days: a UTC scale (labels in UTC) and at least a day between ticks.
+        x = alt.X(
+            "x:T",
+            title=x_title,
+            scale=alt.Scale(type="utc"),
+            axis=alt.Axis(format="%b %d", labelAngle=0, tickMinStep=86_400_000),
+        )
     y = alt.Y("y:Q", title=y_title, axis=alt.Axis(format=y_format))
     stack_type = settings.get("stackable.stack_type")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from experiment_analytics.dbt import PROJECT_DIR
@@ -51,6 +52,12 @@ def register(commands) -> None:
         help="any dashboard filter by its id in the spec (repeatable)",
     )
     parser.add_argument(
+        "--target-path",
+        type=Path,
+        default=Path(os.environ["DBT_TARGET_PATH"]) if os.environ.get("DBT_TARGET_PATH") else None,
+        help="dbt's target folder with the manifest (env DBT_TARGET_PATH; default: target)",
+    )
+    parser.add_argument(
         "--compile",
         choices=("auto", "always", "never"),
         default="auto",
@@ -81,6 +88,7 @@ def run(args: argparse.Namespace) -> None:
         PreviewOptions(
             output_dir=args.output_dir,
             compile=args.compile,
+            target_dir=args.target_path,
             filters=filters,
             screenshots=not args.no_png,
             pictures_dir=args.pictures_dir,
