@@ -1,13 +1,17 @@
 """Command line of the publisher (`python scripts/publish_metabase.py --help`).
 
-Every option also reads an environment variable (dbt-metabase's names where they exist); secrets
-(API key, password) come only from the environment. Exit codes: 0 done / nothing to do,
-2 `--plan` found pending changes, 1 error.
+Every option also reads an environment variable, dbt-metabase's names where it has the option
+(MANIFEST_PATH, HTTP_TIMEOUT, CERT, SKIP_VERIFY, --http-header). Secrets (API key, password)
+come only from the environment: a value on the command line is visible to every user of the
+machine (`ps`) and lands in shell history and CI logs, so `--metabase-password` and
+`--metabase-api-key` exist only to say so. Exit codes: 0 done / nothing to do, 2 `--plan` found
+pending changes, 1 error.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -23,6 +27,26 @@ EXIT_OK, EXIT_ERROR, EXIT_PENDING = 0, 1, 2
 
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in {"1", "true", "yes"}
+
+
+def configure_logging(verbose: bool) -> None:
+    """Quiet by default: one line per step and warnings, on stderr. `-v`: every object,
+    dbt-metabase's per-field lines, timestamps and logger names."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_publisher", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler._publisher = True  # type: ignore[attr-defined]
+    handler.setFormatter(
+        logging.Formatter(
+            "%(asctime)s %(levelname)s %(name)s: %(message)s" if verbose else "%(message)s"
+        )
+    )
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logging.getLogger("experiment_analytics").setLevel(logging.DEBUG if verbose else logging.INFO)
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,8 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--http-timeout",
         type=float,
-        default=float(env("METABASE_HTTP_TIMEOUT", "30")),
-        help="seconds per HTTP request (env METABASE_HTTP_TIMEOUT)",
+        default=float(env("HTTP_TIMEOUT") or env("METABASE_HTTP_TIMEOUT") or "30"),
+        help="seconds per HTTP request (env HTTP_TIMEOUT, as dbt-metabase; "
+        "METABASE_HTTP_TIMEOUT also read)",
     )
     parser.add_argument(
         "--project-dir",
@@ -118,17 +143,68 @@ def build_parser() -> argparse.ArgumentParser:
         help="dbt's target folder: manifest and summary JSON (env DBT_TARGET_PATH; "
         "default <project>/target)",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--manifest-path",
+        type=Path,
+        default=Path(env("MANIFEST_PATH")) if env("MANIFEST_PATH") else None,
+        help="a dbt manifest with the compiled analyses; skips `dbt compile` (env MANIFEST_PATH)",
+    )
+    parser.add_argument(
+        "--http-header",
+        nargs=2,
+        action="append",
+        metavar=("KEY", "VALUE"),
+        default=[],
+        help="extra HTTP header for every request, e.g. for a proxy (repeatable)",
+    )
+    parser.add_argument(
+        "--cert",
+        default=env("CERT"),
+        help="TLS certificate bundle to verify Metabase with (env CERT)",
+    )
+    parser.add_argument(
+        "--skip-verify",
+        action="store_true",
+        default=_flag("SKIP_VERIFY"),
+        help="do not verify Metabase's TLS certificate (not recommended; env SKIP_VERIFY)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the summary (with --plan: the plan) as JSON on stdout",
+    )
+    for secret, variable in (
+        ("--metabase-password", "METABASE_PASSWORD"),
+        ("--metabase-api-key", "METABASE_API_KEY"),
+    ):
+        parser.add_argument(secret, action=_SecretFlag, variable=variable, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="every object and dbt-metabase's per-field lines, with timestamps",
+    )
     return parser
+
+
+class _SecretFlag(argparse.Action):
+    """A secret given as a flag: refuse, and say where it goes instead."""
+
+    def __init__(self, *args, variable: str, **kwargs) -> None:
+        self.variable = variable
+        super().__init__(*args, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        parser.error(
+            f"{option_string} is not accepted: secrets come only from the environment "
+            f"(set {self.variable}). A value on the command line is visible to every user of "
+            "the machine (ps) and ends up in shell history and CI logs."
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    configure_logging(args.verbose)
     options = PublishOptions(
         metabase_url=args.metabase_url or "",
         metabase_api_key=os.environ.get("METABASE_API_KEY") or None,
@@ -147,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
         write_exposure_urls=args.write_exposure_urls,
         sync_timeout=args.sync_timeout,
         http_timeout=args.http_timeout,
+        manifest_path=args.manifest_path,
+        http_headers=dict(args.http_header),
+        verify=False if args.skip_verify else (args.cert or True),
+        verbose=args.verbose,
     )
     try:
         if args.validate_only:
@@ -157,5 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     except ExperimentAnalyticsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    print(summary.render())
+    if args.json:
+        print(json.dumps(summary.to_json(), indent=2, sort_keys=True, default=str))
+    else:
+        print(summary.render())
     return EXIT_PENDING if options.plan and summary.pending else EXIT_OK

@@ -26,9 +26,16 @@ class SpecError(PublisherError):
 class MetabaseApiError(PublisherError):
     """Metabase answered an error (or did not answer); the message says to what and why."""
 
-    def __init__(self, message: str, *, status: int | None = None):
+    def __init__(self, message: str, *, status: int | None = None, sent: bool = True):
         self.status = status
+        # False when the connection was refused: the request never reached Metabase.
+        self.sent = sent
         super().__init__(message)
+
+    @property
+    def maybe_applied(self) -> bool:
+        """No answer, or a server error: the write may have been applied anyway."""
+        return self.sent and (self.status is None or self.status >= 500)
 
 
 class UnsupportedVersionError(PublisherError):

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,6 +45,48 @@ _POLL_ATTRIBUTE = "_SYNC_PERIOD"
 EXCLUDED_MODELS = ("stg_*", "int_*", "*__*")
 
 
+_LINE = re.compile(r"^(Table|Field) '.*' (is up to date|will be updated)")
+
+
+class _Tally(logging.Handler):
+    """Counts dbt-metabase's per-table and per-field lines ("Field 'x' is up to date")."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.counts: Counter[tuple[str, str]] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        match = _LINE.match(record.getMessage())
+        if match:
+            state = "up to date" if match.group(2) == "is up to date" else "updated"
+            self.counts[(match.group(1).lower(), state)] += 1
+
+    def summary(self) -> str:
+        parts = []
+        for kind in ("table", "field"):
+            same, changed = self.counts[(kind, "up to date")], self.counts[(kind, "updated")]
+            parts.append(f"{same} {kind}s up to date, {changed} updated")
+        return "; ".join(parts)
+
+
+@contextlib.contextmanager
+def _quiet_dbt_metabase(verbose: bool) -> Iterator[_Tally]:
+    """Count dbt-metabase's per-field lines; show them only when verbose."""
+    logger = logging.getLogger("dbtmetabase")
+    tally = _Tally()
+    logger.addHandler(tally)
+    saved = logger.propagate, logger.level
+    if not verbose:
+        logger.propagate = False
+    logger.setLevel(logging.INFO)
+    try:
+        yield tally
+    finally:
+        logger.removeHandler(tally)
+        logger.propagate, _ = saved
+        logger.setLevel(saved[1])
+
+
 @contextlib.contextmanager
 def _short_sync_poll(seconds: float) -> Iterator[None]:
     saved = getattr(dbtmetabase_models, _POLL_ATTRIBUTE, None)
@@ -58,8 +102,14 @@ def _short_sync_poll(seconds: float) -> Iterator[None]:
 
 
 def export_model_metadata(
-    client: MetabaseClient, manifest_path: Path, database_name: str, *, api_key: str | None
-) -> None:
+    client: MetabaseClient,
+    manifest_path: Path,
+    database_name: str,
+    *,
+    api_key: str | None,
+    verbose: bool = False,
+) -> str:
+    """Push the metadata; return a one-line summary ("412 fields up to date, 3 updated")."""
     session_id = client.session.headers.get("X-Metabase-Session")
     dbm = DbtMetabase(
         manifest_path=manifest_path,
@@ -68,17 +118,20 @@ def export_model_metadata(
         metabase_session_id=None if api_key else session_id,
         http_timeout=int(client.timeout),
         http_adapter=HTTPAdapter(max_retries=client.retry),
+        http_headers=client.extra_headers or None,
+        skip_verify=client.verify is False,
+        cert=client.verify if isinstance(client.verify, str) else None,
     )
     dbm.metabase.session.hooks["response"].append(client._count)
     dbm.metabase.sync_database_schema = lambda uid: None  # synced and waited for already
-    _logger.info("pushing model and column metadata with dbt-metabase")
     try:
-        with _short_sync_poll(0.5):
+        with _short_sync_poll(0.5), _quiet_dbt_metabase(verbose) as tally:
             dbm.export_models(
                 metabase_database=database_name,
                 sync_timeout=5,
                 model_filter=Filter(exclude=EXCLUDED_MODELS),
             )
+        return tally.summary()
     except MetabaseStateError as exc:
         raise PublisherError(
             f"dbt-metabase could not push model metadata to {database_name!r}: {exc} "

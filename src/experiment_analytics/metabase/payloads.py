@@ -1,14 +1,14 @@
 """Desired Metabase objects built from the specs, and normalisers that read Metabase's answers
 into the same comparable shape (so a second run finds nothing to change).
 
-Stable keys: cards carry a deterministic `entity_id` derived from their key; dashboard parameters
-and template tags carry ids derived from the dashboard/card key and the filter id.
+Objects are found again by their place and name in the managed tree (metabase/README.md,
+"Identity"), never by an `entity_id` (the server assigns its own). Dashboard parameters and
+template tags carry ids derived from the dashboard/card key and the filter id: those are ids the
+server keeps as sent.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import uuid
 from typing import Any
 
@@ -19,10 +19,11 @@ BOXPLOT_NOTE = (
 )
 
 
-def entity_id(*parts: str) -> str:
-    """A 21-character NanoID-alphabet id, the same for the same key on every run."""
-    digest = hashlib.sha256(":".join(("experiment-analytics", *parts)).encode()).digest()
-    return base64.urlsafe_b64encode(digest).decode()[:21]
+def changed_fields(desired: dict[str, Any], actual: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """field -> (old, new) for each normalised field that differs."""
+    return {
+        key: (actual.get(key), value) for key, value in desired.items() if actual.get(key) != value
+    }
 
 
 def stable_uuid(*parts: str) -> str:

@@ -9,8 +9,8 @@ from pathlib import Path
 from experiment_analytics.dbt import PROJECT_DIR
 from experiment_analytics.metabase.client import MetabaseClient
 from experiment_analytics.metabase.exposures import snippet, write_exposure_urls
+from experiment_analytics.metabase.orchestrator import Publisher, PublishSettings
 from experiment_analytics.metabase.project import compile_analyses, load_project
-from experiment_analytics.metabase.publisher import Publisher, PublishSettings
 from experiment_analytics.metabase.spec import parse_publisher
 from experiment_analytics.metabase.summary import Summary
 from experiment_analytics.metabase.validate import Specs, load_specs
@@ -40,13 +40,17 @@ class PublishOptions:
     write_exposure_urls: bool = False
     sync_timeout: float = 300.0
     http_timeout: float = 30.0
+    manifest_path: Path | None = None  # a compiled manifest to use instead of `dbt compile`
+    http_headers: dict[str, str] = field(default_factory=dict)
+    verify: bool | str = True  # False = --skip-verify, a path = --cert
+    verbose: bool = False
 
 
 def validate_only(options: PublishOptions) -> Specs:
     """Compile the analyses and validate the whole configuration; no Metabase needed."""
     target = options.target_dir or options.project_dir / "target"
-    manifest = target / "manifest.json"
-    if options.compile:
+    manifest = options.manifest_path or target / "manifest.json"
+    if options.compile and options.manifest_path is None:
         manifest = compile_analyses(options.warehouse, target, options.project_dir)
     project = load_project(manifest, options.project_dir)
     config = parse_publisher(
@@ -71,6 +75,8 @@ def publish(options: PublishOptions) -> Summary:
         username=options.metabase_username,
         password=options.metabase_password,
         timeout=options.http_timeout,
+        headers=options.http_headers,
+        verify=options.verify,
     )
     login_writes = client.stats.writes
     settings = PublishSettings(
@@ -82,6 +88,7 @@ def publish(options: PublishOptions) -> Summary:
         sync_timeout=options.sync_timeout,
         push_model_metadata=options.push_model_metadata,
         api_key=options.metabase_api_key,
+        verbose=options.verbose,
     )
     publisher = Publisher(client, specs, settings)
     publisher.summary.notes.extend(f"warning: {warning}" for warning in specs.warnings)

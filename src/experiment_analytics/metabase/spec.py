@@ -1,24 +1,36 @@
-"""The publisher's configuration: `metabase/publisher.yml` and `metabase/dashboards/*.yml`.
+"""The publisher's configuration format, declared once: `metabase/publisher.yml` and
+`metabase/dashboards/*.yml` as pydantic models (unknown keys forbidden).
 
-Parsing turns the YAML into frozen dataclasses and reports every structural problem (missing or
-unknown keys, wrong types) with the file, dashboard and card it is in. Checks that need the dbt
-project or the warehouse live in `validate.py`. The format is documented in metabase/README.md.
+`parse_publisher` / `parse_dashboard` read a file (a key repeated in YAML is an error), validate
+it against these models and the references between its parts, and raise one SpecError listing
+every problem, each naming the file and the field (`alerts[2] (no_events).schedule: ...`), with
+"did you mean" for near-miss names. Checks that need the dbt project or the warehouse live in
+`validate.py`. The format is documented in metabase/README.md.
 """
 
 from __future__ import annotations
 
-import logging
+import difflib
 import os
 import re
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from experiment_analytics.metabase.errors import SpecError
-
-_logger = logging.getLogger(__name__)
+from experiment_analytics.metabase.quartz import CronError, validate_quartz_cron
+from experiment_analytics.metabase.strict_yaml import load_yaml_mapping
 
 GRID_COLUMNS = 24
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -74,25 +86,46 @@ DISPLAYS = frozenset(
         "boxplot",
     }
 )
-COLLECTION_LEVELS = frozenset({"read", "write"})
-CHANNEL_TYPES = frozenset({"email", "slack"})
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-SCHEDULE_TYPES = frozenset({"hourly", "daily", "weekly", "monthly"})
+# Names of Metabase's built-in groups (All Users is "All internal users" with the tenants
+# feature): a configured group must not take one of them.
+BUILTIN_GROUP_NAMES = frozenset({"administrators", "admin", "all users", "all internal users"})
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
+Key = str
 
-@dataclass(frozen=True)
-class FieldRef:
+
+def _key(value: str) -> str:
+    if not KEY_PATTERN.match(value):
+        raise ValueError(f"{value!r} must be a lowercase identifier (a-z, 0-9, _)")
+    return value
+
+
+def _name(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if value != value.strip():
+        raise ValueError(f"{value!r} has leading or trailing spaces (Metabase would keep them)")
+    return value
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# -- dashboards ------------------------------------------------------------------------------
+
+
+class FieldRef(_Spec):
     model: str
     column: str
 
 
-@dataclass(frozen=True)
-class Position:
-    row: int
-    col: int
-    size_x: int
-    size_y: int
+class Position(_Spec):
+    row: int = Field(ge=0)
+    col: int = Field(ge=0)
+    size_x: int = Field(ge=1)
+    size_y: int = Field(ge=1)
 
     def overlaps(self, other: Position) -> bool:
         return (
@@ -103,180 +136,403 @@ class Position:
         )
 
 
-@dataclass(frozen=True)
-class DashboardFilter:
+class DashboardFilter(_Spec):
     id: str
     name: str
     type: str
     field: FieldRef | None = None
     default: Any = None
 
+    check_id = field_validator("id")(_key)
+    check_name = field_validator("name")(_name)
 
-@dataclass(frozen=True)
-class CardFilter:
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        if value not in PARAMETER_TYPES:
+            raise ValueError(
+                f"{value!r} is not a Metabase parameter type{did_you_mean(value, PARAMETER_TYPES)}"
+            )
+        return value
+
+
+class CardFilter(_Spec):
     tag: str
     field: FieldRef
 
+    check_tag = field_validator("tag")(_key)
 
-@dataclass(frozen=True)
-class CardSpec:
+
+class CardSpec(_Spec):
     key: str
     name: str
-    description: str
+    description: str = ""
     display: str
     query: str
-    columns: tuple[str, ...]
-    visualization_settings: dict[str, Any]
+    columns: tuple[str, ...] = Field(min_length=1)
+    visualization_settings: dict[str, Any] = Field(default_factory=dict)
     position: Position
-    filters: dict[str, CardFilter]
+    filters: dict[str, CardFilter] = Field(default_factory=dict)
+
+    check_key = field_validator("key")(_key)
+    check_name = field_validator("name")(_name)
+
+    @field_validator("display")
+    @classmethod
+    def _display(cls, value: str) -> str:
+        if value not in DISPLAYS:
+            raise ValueError(
+                f"{value!r} is not a supported display{did_you_mean(value, DISPLAYS)} "
+                f"({', '.join(sorted(DISPLAYS))})"
+            )
+        return value
 
 
-@dataclass(frozen=True)
-class DashboardSpec:
+class DashboardSpec(_Spec):
     dashboard: str
     name: str
-    description: str
+    description: str = ""
     collection: str
-    width: str
-    filters: tuple[DashboardFilter, ...]
-    cards: tuple[CardSpec, ...]
-    path: Path
+    width: Literal["fixed", "full"] = "fixed"
+    filters: tuple[DashboardFilter, ...] = ()
+    cards: tuple[CardSpec, ...] = ()
+    _path: Path = PrivateAttr(default=Path("dashboard.yml"))
+
+    check_dashboard = field_validator("dashboard")(_key)
+    check_name = field_validator("name")(_name)
+
+    @property
+    def path(self) -> Path:
+        return self._path
 
     def filter(self, filter_id: str) -> DashboardFilter | None:
         return next((item for item in self.filters if item.id == filter_id), None)
 
 
-@dataclass(frozen=True)
-class CollectionSpec:
+# -- publisher.yml ---------------------------------------------------------------------------
+
+
+class CollectionSpec(_Spec):
     key: str
     name: str
-    description: str
+    description: str = ""
+
+    check_key = field_validator("key")(_key)
+    check_name = field_validator("name")(_name)
 
 
-@dataclass(frozen=True)
-class GroupSpec:
+class GroupSpec(_Spec):
     key: str
     name: str
-    collections: dict[str, str]
-    native_queries: bool
+    collections: dict[str, Literal["read", "write"]] = Field(default_factory=dict)
+    native_queries: bool = False
+
+    check_key = field_validator("key")(_key)
+    check_name = field_validator("name")(_name)
+
+    @field_validator("name")
+    @classmethod
+    def _not_builtin(cls, value: str) -> str:
+        if value.strip().lower() in BUILTIN_GROUP_NAMES:
+            raise ValueError(
+                f"{value!r} is the name of a Metabase built-in group; choose another name "
+                "(the publisher never manages Administrators or All Users as configured groups)"
+            )
+        return value
 
 
-@dataclass(frozen=True)
-class ModelSpec:
+class ModelSpec(_Spec):
     key: str
     name: str
-    description: str
+    description: str = ""
     collection: str
     query: str
 
+    check_key = field_validator("key")(_key)
+    check_name = field_validator("name")(_name)
 
-@dataclass(frozen=True)
-class ChannelSpec:
+
+class ChannelSpec(_Spec):
     key: str
-    type: str
+    type: Literal["email", "slack"]
     recipients: tuple[str, ...] = ()
     channel: str | None = None
 
+    @model_validator(mode="after")
+    def _shape(self) -> ChannelSpec:
+        if self.type == "email" and (not self.recipients or self.channel is not None):
+            raise ValueError("an email channel has 'recipients' (a list) and no 'channel'")
+        if self.type == "slack" and (not self.channel or self.recipients):
+            raise ValueError("a slack channel has 'channel' (\"#name\") and no 'recipients'")
+        return self
 
-@dataclass(frozen=True)
-class AlertSpec:
+
+class AlertSpec(_Spec):
     key: str
     name: str
-    description: str
+    description: str = ""
     collection: str
     query: str
     schedule: str
-    send_once: bool
-    channels: tuple[str, ...]
+    send_once: bool = False
+    channels: tuple[str, ...] = Field(min_length=1)
+
+    check_key = field_validator("key")(_key)
+    check_name = field_validator("name")(_name)
+
+    @field_validator("schedule")
+    @classmethod
+    def _quartz(cls, value: str) -> str:
+        try:
+            validate_quartz_cron(value)
+        except CronError as exc:
+            raise ValueError(f"{value!r} is not a Quartz cron expression: {exc}") from None
+        return value
 
 
-@dataclass(frozen=True)
-class ScheduleSpec:
-    type: str
-    hour: int | None = None
-    day: str | None = None
+class ScheduleSpec(_Spec):
+    type: Literal["hourly", "daily", "weekly", "monthly"]
+    hour: int | None = Field(default=None, ge=0, le=23)
+    day: Literal["sun", "mon", "tue", "wed", "thu", "fri", "sat"] | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> ScheduleSpec:
+        if self.type != "hourly" and self.hour is None:
+            raise ValueError(f"a {self.type} schedule needs 'hour' (0-23)")
+        if self.type == "weekly" and self.day is None:
+            raise ValueError("a weekly schedule needs 'day' (sun..sat)")
+        if self.type in {"hourly", "daily"} and self.day is not None:
+            raise ValueError(f"a {self.type} schedule has no 'day'")
+        return self
 
 
-@dataclass(frozen=True)
-class SubscriptionSpec:
+class SubscriptionSpec(_Spec):
     key: str
     name: str
     dashboard: str
     schedule: ScheduleSpec
-    channels: tuple[str, ...]
+    channels: tuple[str, ...] = Field(min_length=1)
+
+    check_key = field_validator("key")(_key)
+    check_name = field_validator("name")(_name)
 
 
-@dataclass(frozen=True)
-class PublisherConfig:
+class PublisherConfig(_Spec):
     managed_collection: str
-    collections: dict[str, CollectionSpec]
-    groups: dict[str, GroupSpec]
-    metabase_models: tuple[ModelSpec, ...]
-    alerts: tuple[AlertSpec, ...]
-    channels: dict[str, ChannelSpec]
-    subscriptions: tuple[SubscriptionSpec, ...]
-    path: Path
+    collections: dict[str, CollectionSpec] = Field(default_factory=dict)
+    groups: dict[str, GroupSpec] = Field(default_factory=dict)
+    metabase_models: tuple[ModelSpec, ...] = ()
+    alerts: tuple[AlertSpec, ...] = ()
+    channels: dict[str, ChannelSpec] = Field(default_factory=dict)
+    subscriptions: tuple[SubscriptionSpec, ...] = ()
+    _path: Path = PrivateAttr(default=Path("publisher.yml"))
+
+    check_managed_collection = field_validator("managed_collection")(_name)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keys_from_mapping(cls, data: Any) -> Any:
+        """`collections`, `groups` and `channels` are mappings key -> item: the item takes its
+        key from the mapping."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for section in ("collections", "groups", "channels"):
+            items = data.get(section)
+            if isinstance(items, dict):
+                data[section] = {
+                    key: ({**item, "key": key} if isinstance(item, dict) else item)
+                    for key, item in items.items()
+                }
+            elif items is None and section in data:
+                data[section] = {}
+        for section in ("metabase_models", "alerts", "subscriptions"):
+            if section in data and data[section] is None:
+                data[section] = ()
+        return data
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def with_path(self, path: Path) -> PublisherConfig:
+        copy = self.model_copy()
+        copy._path = path
+        return copy
 
 
-@dataclass
-class _Reader:
-    """Reads one YAML mapping and records problems with a location prefix instead of raising."""
-
-    where: str
-    data: dict[str, Any]
-    problems: list[str]
-    allowed: frozenset[str] = field(default_factory=frozenset)
-
-    def __post_init__(self) -> None:
-        if self.allowed:
-            for unknown in sorted(set(self.data) - self.allowed):
-                self.problems.append(
-                    f"{self.where}: unknown key {unknown!r} "
-                    f"(allowed: {', '.join(sorted(self.allowed))})"
-                )
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ..., *, check=None):
-        if key not in self.data or self.data[key] is None:
-            if default is ...:
-                self.problems.append(f"{self.where}: missing required key {key!r}")
-                return None
-            return default
-        value = self.data[key]
-        if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
-            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-            self.problems.append(f"{self.where}: {key!r} must be {names}, got {value!r}")
-            return None if default is ... else default
-        if check is not None:
-            message = check(value)
-            if message:
-                self.problems.append(f"{self.where}: {key!r} {message}")
-        return value
-
-    def child(self, key: str, value: Any, allowed: set[str]) -> _Reader | None:
-        if not isinstance(value, dict):
-            self.problems.append(f"{self.where}: {key} must be a mapping, got {value!r}")
-            return None
-        return _Reader(f"{self.where}, {key}", value, self.problems, frozenset(allowed))
+# -- parsing and the checks between parts ----------------------------------------------------
 
 
-def _is_key(value: str) -> str | None:
-    return None if KEY_PATTERN.match(value) else "must be a lowercase identifier"
+def did_you_mean(value: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(value), sorted(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _load_yaml(path: Path) -> dict[str, Any]:
+def _labelled(data: Any, loc: tuple[Any, ...]) -> str:
+    """`cards[2] (variant_comparison).position.size_y` for a pydantic error location."""
+    parts: list[str] = []
+    node = data
+    for step in loc:
+        if isinstance(step, int):
+            label = f"[{step}]"
+            if isinstance(node, list) and step < len(node):
+                node = node[step]
+                if isinstance(node, dict) and isinstance(node.get("key") or node.get("id"), str):
+                    label += f" ({node.get('key') or node.get('id')})"
+            parts.append(label)
+            continue
+        parts.append(f".{step}" if parts else str(step))
+        node = node.get(step) if isinstance(node, dict) else None
+    return "".join(parts)
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _nested_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> set[str]:
+    """The field names of the model at `loc` (for "did you mean" on an unknown key)."""
+    current: type[BaseModel] | None = model
+    for step in loc[:-1]:
+        field = current.model_fields.get(step) if current and isinstance(step, str) else None
+        if field is not None:  # else a list index or a mapping key: same model
+            current = _nested_model(field.annotation)
+    return set(current.model_fields) - {"key"} if current else set()
+
+
+def _problems(where: str, model: type[BaseModel], data: Any, error: ValidationError) -> list[str]:
+    problems = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        label = _labelled(data, loc)
+        kind = item["type"]
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if kind == "missing":
+            text = f"{label}: missing required key {loc[-1]!r}"
+        elif kind == "extra_forbidden":
+            allowed = _allowed_keys(model, loc)
+            text = f"{label}: unknown key {loc[-1]!r}{did_you_mean(str(loc[-1]), allowed)}" + (
+                f" (allowed: {', '.join(sorted(allowed))})" if allowed else ""
+            )
+        else:
+            text = f"{label}: {message}" if label else message
+        problems.append(f"{where}: {text}")
+    return problems
+
+
+def parse_dashboard(path: Path) -> DashboardSpec:
+    """Parse one dashboard spec; raise SpecError listing every structural problem."""
+    data = load_yaml_mapping(path)
+    where = f"{path} (dashboard {data.get('dashboard', path.stem)})"
     try:
-        data = yaml.safe_load(path.read_text())
-    except FileNotFoundError as exc:
-        raise SpecError([f"{path}: file not found"]) from exc
-    except yaml.YAMLError as exc:
-        raise SpecError([f"{path}: not valid YAML: {exc}"]) from exc
-    if not isinstance(data, dict):
-        raise SpecError([f"{path}: must hold a YAML mapping"])
-    return data
+        spec = DashboardSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(_problems(where, DashboardSpec, data, exc)) from None
+    spec._path = path
+    problems = []
+    for label, values in (
+        ("filter id", [f.id for f in spec.filters]),
+        ("card key", [c.key for c in spec.cards]),
+        ("card name", [c.name for c in spec.cards]),
+    ):
+        for value, count in Counter(values).items():
+            if count > 1:
+                problems.append(f"{where}: {label} {value!r} is used {count} times")
+    filter_ids = {f.id for f in spec.filters}
+    for card in spec.cards:
+        for filter_id in card.filters:
+            if filter_id not in filter_ids:
+                problems.append(
+                    f"{where}, card {card.key}: filters.{filter_id}: not a filter of the "
+                    f"dashboard{did_you_mean(filter_id, filter_ids)}"
+                )
+    if problems:
+        raise SpecError(problems)
+    return spec
+
+
+def parse_publisher(path: Path, *, managed_collection: str | None = None) -> PublisherConfig:
+    """Parse publisher.yml and check the references inside it; `managed_collection` (flag/env)
+    overrides the file's value."""
+    data = load_yaml_mapping(path)
+    if managed_collection:
+        data = {**data, "managed_collection": managed_collection}
+    try:
+        config = PublisherConfig.model_validate(data).with_path(path)
+    except ValidationError as exc:
+        raise SpecError(_problems(str(path), PublisherConfig, data, exc)) from None
+    problems = check_references(config)
+    if problems:
+        raise SpecError(problems)
+    return config
+
+
+def check_references(config: PublisherConfig) -> list[str]:
+    """Unknown collection/channel keys, duplicate keys and names inside publisher.yml."""
+    path = config.path
+    problems: list[str] = []
+    collections, channels = set(config.collections), set(config.channels)
+    for key, group in config.groups.items():
+        for target in group.collections:
+            if target != "*" and target not in collections:
+                problems.append(
+                    f"{path}: groups.{key}.collections: unknown collection {target!r}"
+                    f"{did_you_mean(target, collections)} (known: {', '.join(sorted(collections))}"
+                    ", or '*' for all)"
+                )
+    for section, owners in (
+        ("metabase_models", config.metabase_models),
+        ("alerts", config.alerts),
+    ):
+        for index, owner in enumerate(owners):
+            if owner.collection not in collections:
+                problems.append(
+                    f"{path}: {section}[{index}] ({owner.key}).collection: unknown collection "
+                    f"{owner.collection!r}{did_you_mean(owner.collection, collections)}"
+                )
+    for section, owners in (("alerts", config.alerts), ("subscriptions", config.subscriptions)):
+        for index, owner in enumerate(owners):
+            for channel in owner.channels:
+                if channel not in channels:
+                    problems.append(
+                        f"{path}: {section}[{index}] ({owner.key}).channels: unknown channel "
+                        f"{channel!r}{did_you_mean(channel, channels)}"
+                    )
+            for channel, count in Counter(owner.channels).items():
+                if count > 1:
+                    problems.append(
+                        f"{path}: {section}[{index}] ({owner.key}).channels: {channel!r} is "
+                        "listed twice"
+                    )
+    duplicates = [
+        ("metabase model / alert key", [m.key for m in (*config.metabase_models, *config.alerts)]),
+        ("subscription key", [s.key for s in config.subscriptions]),
+        ("subscription name", [s.name for s in config.subscriptions]),
+        ("collection name", [c.name for c in config.collections.values()]),
+        ("group name", [g.name.lower() for g in config.groups.values()]),
+    ]
+    for label, values in duplicates:
+        for value, count in Counter(values).items():
+            if count > 1:
+                problems.append(f"{path}: {label} {value!r} is used {count} times")
+    if config.managed_collection in {c.name for c in config.collections.values()}:
+        problems.append(
+            f"{path}: managed_collection {config.managed_collection!r} is also the name of one "
+            "of its collections"
+        )
+    return problems
 
 
 def expand_env(value: str, environ: dict[str, str] | None = None) -> str:
-    """Expand `${NAME}` and `${NAME:-default}` (shell style) in a configuration value."""
+    """Expand `${NAME}` and `${NAME:-default}` (shell style) in a configuration value; an unset
+    variable without a default raises KeyError(name)."""
     env = os.environ if environ is None else environ
 
     def replace(match: re.Match[str]) -> str:
@@ -286,298 +542,6 @@ def expand_env(value: str, environ: dict[str, str] | None = None) -> str:
             return found
         if default is not None:
             return default
-        raise SpecError([f"environment variable {name} is not set (used as ${{{name}}})"])
+        raise KeyError(name)
 
     return _ENV_PATTERN.sub(replace, value)
-
-
-def _field_ref(reader: _Reader, key: str, value: Any) -> FieldRef | None:
-    sub = reader.child(key, value, {"model", "column"})
-    if sub is None:
-        return None
-    model = sub.get("model", str)
-    column = sub.get("column", str)
-    return FieldRef(model, column) if model and column else None
-
-
-def parse_dashboard(path: Path) -> DashboardSpec:
-    """Parse one dashboard spec; raise SpecError listing every structural problem."""
-    data = _load_yaml(path)
-    problems: list[str] = []
-    name_hint = data.get("dashboard", path.stem)
-    top = _Reader(
-        f"{path} (dashboard {name_hint})",
-        data,
-        problems,
-        frozenset({"dashboard", "name", "description", "collection", "width", "filters", "cards"}),
-    )
-    dashboard = top.get("dashboard", str, check=_is_key)
-    name = top.get("name", str)
-    description = top.get("description", str, "")
-    collection = top.get("collection", str)
-    width = top.get(
-        "width",
-        str,
-        "fixed",
-        check=lambda v: None if v in {"fixed", "full"} else "must be fixed or full",
-    )
-    filters: list[DashboardFilter] = []
-    for index, item in enumerate(top.get("filters", list, [])):
-        sub = top.child(f"filter #{index + 1}", item, {"id", "name", "type", "field", "default"})
-        if sub is None:
-            continue
-        filter_id = sub.get("id", str, check=_is_key)
-        sub.where = f"{top.where}, filter {filter_id}"
-        ftype = sub.get(
-            "type",
-            str,
-            check=lambda v: (
-                None if v in PARAMETER_TYPES else f"is not a Metabase parameter type ({v})"
-            ),
-        )
-        field_ref = _field_ref(sub, "field", item["field"]) if item.get("field") else None
-        filters.append(
-            DashboardFilter(filter_id, sub.get("name", str), ftype, field_ref, item.get("default"))
-        )
-    cards: list[CardSpec] = []
-    for index, item in enumerate(top.get("cards", list, [])):
-        card = _parse_card(top, index, item)
-        if card is not None:
-            cards.append(card)
-    if problems:
-        raise SpecError(problems)
-    return DashboardSpec(
-        dashboard, name, description, collection, width, tuple(filters), tuple(cards), path
-    )
-
-
-def _parse_card(top: _Reader, index: int, item: Any) -> CardSpec | None:
-    allowed = {
-        "key",
-        "name",
-        "description",
-        "display",
-        "query",
-        "columns",
-        "visualization_settings",
-        "position",
-        "filters",
-    }
-    label = (
-        f"card {item['key']}"
-        if isinstance(item, dict) and item.get("key")
-        else f"card #{index + 1}"
-    )
-    sub = top.child(label, item, allowed)
-    if sub is None:
-        return None
-    key = sub.get("key", str, check=_is_key)
-    sub.where = f"{top.where}, card {key}"
-    display = sub.get(
-        "display",
-        str,
-        check=lambda v: (
-            None if v in DISPLAYS else f"is not a supported display ({', '.join(sorted(DISPLAYS))})"
-        ),
-    )
-    columns = sub.get("columns", list)
-    if columns is not None and (not columns or not all(isinstance(c, str) for c in columns)):
-        sub.problems.append(f"{sub.where}: 'columns' must be a non-empty list of column names")
-        columns = None
-    settings = sub.get("visualization_settings", dict, {})
-    position = None
-    raw_position = sub.get("position", dict)
-    if raw_position is not None:
-        pos = sub.child("position", raw_position, {"row", "col", "size_x", "size_y"})
-        values = {k: pos.get(k, int) for k in ("row", "col", "size_x", "size_y")}
-        if all(v is not None for v in values.values()):
-            position = Position(**values)
-    filters: dict[str, CardFilter] = {}
-    for filter_id, mapping in (sub.get("filters", dict, {}) or {}).items():
-        fsub = sub.child(f"filter {filter_id}", mapping, {"tag", "field"})
-        if fsub is None:
-            continue
-        tag = fsub.get("tag", str, check=_is_key)
-        field_ref = (
-            _field_ref(fsub, "field", mapping.get("field"))
-            if mapping.get("field")
-            else fsub.get("field", dict)
-        )
-        if tag and isinstance(field_ref, FieldRef):
-            filters[str(filter_id)] = CardFilter(tag, field_ref)
-    name = sub.get("name", str)
-    query = sub.get("query", str)
-    description = sub.get("description", str, "")
-    if None in (key, name, display, query, columns, position):
-        return None
-    return CardSpec(
-        key, name, description, display, query, tuple(columns), settings, position, filters
-    )
-
-
-def parse_publisher(path: Path, *, managed_collection: str | None = None) -> PublisherConfig:
-    """Parse publisher.yml; `managed_collection` (flag/env) overrides the file's value."""
-    data = _load_yaml(path)
-    problems: list[str] = []
-    top = _Reader(
-        str(path),
-        data,
-        problems,
-        frozenset(
-            {
-                "managed_collection",
-                "collections",
-                "groups",
-                "metabase_models",
-                "alerts",
-                "channels",
-                "subscriptions",
-            }
-        ),
-    )
-    managed = managed_collection or top.get("managed_collection", str)
-    collections: dict[str, CollectionSpec] = {}
-    for key, item in (top.get("collections", dict, {}) or {}).items():
-        sub = top.child(f"collection {key}", item, {"name", "description"})
-        if sub is not None and not _is_key(str(key)):
-            collections[key] = CollectionSpec(
-                key, sub.get("name", str), sub.get("description", str, "")
-            )
-        elif sub is not None:
-            problems.append(f"{path}: collection key {key!r} must be a lowercase identifier")
-    groups: dict[str, GroupSpec] = {}
-    for key, item in (top.get("groups", dict, {}) or {}).items():
-        sub = top.child(f"group {key}", item, {"name", "collections", "native_queries"})
-        if sub is None:
-            continue
-        levels = sub.get("collections", dict, {}) or {}
-        for target, level in levels.items():
-            if level not in COLLECTION_LEVELS:
-                problems.append(f"{sub.where}: collection {target!r} level must be read or write")
-            elif target != "*" and target not in (data.get("collections") or {}):
-                problems.append(f"{sub.where}: unknown collection key {target!r}")
-        groups[key] = GroupSpec(
-            key, sub.get("name", str), dict(levels), bool(sub.get("native_queries", bool, False))
-        )
-    channels: dict[str, ChannelSpec] = {}
-    for key, item in (top.get("channels", dict, {}) or {}).items():
-        sub = top.child(f"channel {key}", item, {"type", "recipients", "channel"})
-        if sub is None:
-            continue
-        ctype = sub.get(
-            "type", str, check=lambda v: None if v in CHANNEL_TYPES else "must be email or slack"
-        )
-        recipients = tuple(sub.get("recipients", list, []) or [])
-        channel = sub.get("channel", str, None)
-        if ctype == "email" and not recipients:
-            problems.append(f"{sub.where}: an email channel needs 'recipients'")
-        if ctype == "slack" and not channel:
-            problems.append(f"{sub.where}: a slack channel needs 'channel'")
-        channels[key] = ChannelSpec(key, ctype, recipients, channel)
-    models = []
-    for index, item in enumerate(top.get("metabase_models", list, []) or []):
-        sub = top.child(
-            f"metabase model #{index + 1}",
-            item,
-            {"key", "name", "description", "collection", "query"},
-        )
-        if sub is not None:
-            models.append(
-                ModelSpec(
-                    sub.get("key", str, check=_is_key),
-                    sub.get("name", str),
-                    sub.get("description", str, ""),
-                    sub.get("collection", str),
-                    sub.get("query", str),
-                )
-            )
-    alerts = []
-    for index, item in enumerate(top.get("alerts", list, []) or []):
-        sub = top.child(
-            f"alert #{index + 1}",
-            item,
-            {
-                "key",
-                "name",
-                "description",
-                "collection",
-                "query",
-                "schedule",
-                "send_once",
-                "channels",
-            },
-        )
-        if sub is not None:
-            alerts.append(
-                AlertSpec(
-                    sub.get("key", str, check=_is_key),
-                    sub.get("name", str),
-                    sub.get("description", str, ""),
-                    sub.get("collection", str),
-                    sub.get("query", str),
-                    sub.get("schedule", str),
-                    bool(sub.get("send_once", bool, False)),
-                    tuple(sub.get("channels", list) or ()),
-                )
-            )
-    subscriptions = []
-    for index, item in enumerate(top.get("subscriptions", list, []) or []):
-        sub = top.child(
-            f"subscription #{index + 1}", item, {"key", "name", "dashboard", "schedule", "channels"}
-        )
-        if sub is None:
-            continue
-        schedule = None
-        raw = sub.get("schedule", dict)
-        if raw is not None:
-            ssub = sub.child("schedule", raw, {"type", "hour", "day"})
-            stype = ssub.get(
-                "type",
-                str,
-                check=lambda v: (
-                    None if v in SCHEDULE_TYPES else f"must be one of {sorted(SCHEDULE_TYPES)}"
-                ),
-            )
-            hour = ssub.get(
-                "hour", int, None, check=lambda v: None if 0 <= v <= 23 else "must be 0..23"
-            )
-            day = ssub.get(
-                "day",
-                str,
-                None,
-                check=lambda v: None if v in WEEKDAYS else f"must be one of {WEEKDAYS}",
-            )
-            if stype == "weekly" and day is None:
-                problems.append(f"{ssub.where}: a weekly schedule needs 'day'")
-            schedule = ScheduleSpec(stype, hour, day)
-        subscriptions.append(
-            SubscriptionSpec(
-                sub.get("key", str, check=_is_key),
-                sub.get("name", str),
-                sub.get("dashboard", str),
-                schedule,
-                tuple(sub.get("channels", list) or ()),
-            )
-        )
-    for owner in [*alerts, *subscriptions]:
-        for channel_key in owner.channels:
-            if channel_key not in channels:
-                problems.append(f"{path}: {owner.key}: unknown channel {channel_key!r}")
-    for owner in [*models, *alerts]:
-        if owner.collection and owner.collection not in collections:
-            problems.append(f"{path}: {owner.key}: unknown collection {owner.collection!r}")
-    keys = [m.key for m in models] + [a.key for a in alerts]
-    for duplicate in sorted({k for k in keys if keys.count(k) > 1}):
-        problems.append(f"{path}: key {duplicate!r} is used more than once")
-    if problems:
-        raise SpecError(problems)
-    return PublisherConfig(
-        managed,
-        collections,
-        groups,
-        tuple(models),
-        tuple(alerts),
-        channels,
-        tuple(subscriptions),
-        path,
-    )

@@ -18,11 +18,13 @@ import psycopg2
 
 from experiment_analytics.metabase.errors import SpecError
 from experiment_analytics.metabase.project import ProjectInfo
+from experiment_analytics.metabase.recipients import ResolvedChannel, resolve_channels
 from experiment_analytics.metabase.spec import (
     GRID_COLUMNS,
     DashboardSpec,
     FieldRef,
     PublisherConfig,
+    did_you_mean,
     parse_dashboard,
 )
 from experiment_analytics.warehouse.connection import ConnectionSettings, connect
@@ -51,6 +53,8 @@ class Specs:
     config: PublisherConfig
     dashboards: tuple[DashboardSpec, ...]
     project: ProjectInfo
+    # channel key -> recipients with ${VAR} resolved and checked (emails, Slack channels)
+    channels: dict[str, ResolvedChannel]
     # Not errors: a query returning columns beyond its visualization's `columns`.
     warnings: tuple[str, ...] = ()
 
@@ -128,22 +132,59 @@ def load_specs(
         problems.extend(_check_publisher(config, project, warehouse))
     finally:
         warehouse.close()
+    problems.extend(_check_names(config, dashboards))
+    channels, channel_problems = resolve_channels(config)
+    problems.extend(channel_problems)
     if problems:
         raise SpecError(problems)
     for warning in warnings:
         _logger.warning("%s", warning)
-    return Specs(config, tuple(dashboards), project, tuple(warnings))
+    return Specs(config, tuple(dashboards), project, channels, tuple(warnings))
+
+
+def _check_names(config: PublisherConfig, dashboards: list[DashboardSpec]) -> list[str]:
+    """Names are the identity of managed objects inside the managed tree (metabase/README.md,
+    "Identity"): dashboards and cards (questions, models, alert questions) must be unique."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for spec in dashboards:
+        where = f"{spec.path} (dashboard {spec.dashboard})"
+        if spec.name in seen:
+            problems.append(
+                f"{where}: name {spec.name!r} is also the name of {seen[spec.name]}; dashboard "
+                "names must be unique (a name is how the publisher finds a dashboard again)"
+            )
+        seen.setdefault(spec.name, f"dashboard {spec.dashboard} ({spec.path})")
+    cards: dict[str, str] = {}
+    owners = [(f"{config.path} (metabase model {m.key})", m.name) for m in config.metabase_models]
+    owners += [
+        (f"{spec.path} (dashboard {spec.dashboard}), card {card.key}", card.name)
+        for spec in dashboards
+        for card in spec.cards
+    ]
+    owners += [(f"{config.path} (alert {a.key})", a.name) for a in config.alerts]
+    for where, name in owners:
+        if name in cards:
+            problems.append(
+                f"{where}: card name {name!r} is also used by {cards[name]}; card, model and "
+                "alert names must be unique in the managed collections"
+            )
+        cards.setdefault(name, where)
+    return problems
 
 
 def _check_field(ref: FieldRef, project: ProjectInfo, warehouse: _Warehouse) -> str | None:
     model = project.models.get(ref.model)
     if model is None:
-        return f"unknown model {ref.model!r}"
+        return f"unknown model {ref.model!r}{did_you_mean(ref.model, project.models)}"
     columns = warehouse.columns(model.schema, model.alias)
     if not columns:
         return f"model {ref.model!r} is not built in the warehouse ({model.schema}.{model.alias})"
     if ref.column not in columns:
-        return f"unknown column {ref.column!r} of model {ref.model!r}"
+        return (
+            f"unknown column {ref.column!r} of model {ref.model!r}"
+            f"{did_you_mean(ref.column, columns)}"
+        )
     return None
 
 
@@ -154,7 +195,10 @@ def _check_query(
     analysis = project.analyses.get(query)
     if analysis is None:
         return (
-            [f"{where}: unknown query {query!r} (no analysis of that name under analyses/)"],
+            [
+                f"{where}: unknown query {query!r}{did_you_mean(query, project.analyses)} "
+                "(no analysis of that name under analyses/)"
+            ],
             None,
             None,
         )
@@ -184,18 +228,15 @@ def _check_dashboard(
     base = f"{spec.path} (dashboard {spec.dashboard})"
     problems: list[str] = []
     if spec.collection not in config.collections:
-        problems.append(f"{base}: unknown collection {spec.collection!r}")
-    filter_ids = [item.id for item in spec.filters]
-    for duplicate in sorted({f for f in filter_ids if filter_ids.count(f) > 1}):
-        problems.append(f"{base}: filter id {duplicate!r} is used more than once")
+        problems.append(
+            f"{base}: collection: unknown collection {spec.collection!r}"
+            f"{did_you_mean(spec.collection, config.collections)}"
+        )
     for item in spec.filters:
         if item.field is not None:
             message = _check_field(item.field, project, warehouse)
             if message:
                 problems.append(f"{base}, filter {item.id}: {message}")
-    keys = [card.key for card in spec.cards]
-    for duplicate in sorted({k for k in keys if keys.count(k) > 1}):
-        problems.append(f"{base}: card key {duplicate!r} is used more than once")
     for index, card in enumerate(spec.cards):
         where = f"{base}, card {card.key}"
         pos = card.position
@@ -232,8 +273,6 @@ def _check_dashboard(
         analysis = project.analyses.get(card.query)
         mapped_tags = {mapping.tag for mapping in card.filters.values()}
         for filter_id, mapping in card.filters.items():
-            if spec.filter(filter_id) is None:
-                problems.append(f"{where}: filter {filter_id!r} is not a filter of the dashboard")
             if sql is not None and mapping.tag not in tags:
                 problems.append(
                     f"{where}: filter {filter_id!r} is mapped to tag {mapping.tag!r}, but the "
@@ -266,8 +305,9 @@ def _check_publisher(
             problems.append(f"{where}: query {owner.query!r} must not use template tags")
     for subscription in config.subscriptions:
         if subscription.dashboard not in project.dashboards:
+            hint = did_you_mean(subscription.dashboard, project.dashboards)
             problems.append(
-                f"{config.path} (subscription {subscription.key}): unknown dashboard "
-                f"{subscription.dashboard!r} (not a dbt exposure of type dashboard)"
+                f"{config.path} (subscription {subscription.key}): dashboard: unknown dashboard "
+                f"{subscription.dashboard!r}{hint} (not a dbt exposure of type dashboard)"
             )
     return problems

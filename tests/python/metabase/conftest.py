@@ -38,6 +38,9 @@ DOUBLE_ONLY = pytest.mark.skipif(
     "(METABASE_URL is set: these tests do not run against a real Metabase)",
 )
 DEMO_EVENTS = 20_000
+# The edges of the supported range (metabase/README.md): end-to-end tests run at both.
+LOWEST_VERSION, HIGHEST_VERSION = "v0.54.0", "v0.61.0"
+EDGE_VERSIONS = [LOWEST_VERSION, HIGHEST_VERSION]
 
 
 class Api:
@@ -180,8 +183,12 @@ def fresh_double(warehouse: ConnectionSettings | None, **kwargs: Any):
     return MetabaseDouble(warehouse=warehouse, **kwargs)
 
 
-@pytest.fixture(scope="module")
-def metabase_target(demo_settings: ConnectionSettings) -> Iterator[MetabaseTarget]:
+@pytest.fixture(scope="module", params=[None] if REAL_METABASE else EDGE_VERSIONS)
+def metabase_target(
+    request: pytest.FixtureRequest, demo_settings: ConnectionSettings
+) -> Iterator[MetabaseTarget]:
+    """The Metabase of a module: a real one (METABASE_URL), or a fresh double at the lowest
+    and then the highest supported version."""
     if REAL_METABASE:
         yield MetabaseTarget(
             url=os.environ["METABASE_URL"],
@@ -192,7 +199,7 @@ def metabase_target(demo_settings: ConnectionSettings) -> Iterator[MetabaseTarge
             password=os.environ.get("METABASE_PASSWORD") or None,
         )
         return
-    with fresh_double(demo_settings) as double:
+    with fresh_double(demo_settings, version=request.param) as double:
         yield MetabaseTarget(
             url=double.url,
             database_name=double.database_name,

@@ -17,7 +17,7 @@ import yaml
 
 from experiment_analytics.dbt import PROJECT_DIR
 from experiment_analytics.metabase import cli
-from experiment_analytics.metabase.payloads import entity_id, normal_query
+from experiment_analytics.metabase.payloads import normal_query
 from experiment_analytics.metabase.project import ProjectInfo, load_project
 from experiment_analytics.metabase.spec import (
     DashboardSpec,
@@ -42,11 +42,12 @@ DASHBOARDS: dict[str, DashboardSpec] = {
 GROUP_NAMES = {key: spec.name for key, spec in CONFIG.groups.items()}
 
 
-def card_keys() -> list[str]:
-    keys = [m.key for m in CONFIG.metabase_models]
-    keys += [f"{d.dashboard}.{c.key}" for d in DASHBOARDS.values() for c in d.cards]
-    keys += [a.key for a in CONFIG.alerts]
-    return keys
+def card_names() -> dict[str, str]:
+    """card key -> card name (the card's identity in the managed tree)."""
+    names = {m.key: m.name for m in CONFIG.metabase_models}
+    names.update({f"{d.dashboard}.{c.key}": c.name for d in DASHBOARDS.values() for c in d.cards})
+    names.update({a.key: a.name for a in CONFIG.alerts})
+    return names
 
 
 # -- state read back through the API ----------------------------------------------------------
@@ -76,9 +77,19 @@ class Published:
             found = [c for c in children if c["name"] == spec.name]
             assert len(found) == 1, (key, found)
             self.collections[key] = found[0]["id"]
-        self.cards = {
-            key: self.api.get(f"/api/card/{entity_id('card', key)}") for key in card_keys()
-        }
+        live_cards: dict[str, list[int]] = {}
+        for collection_id in self.collections.values():
+            for item in data(
+                self.api.get(
+                    f"/api/collection/{collection_id}/items",
+                    params=[("models", "card"), ("models", "dataset")],
+                )
+            ):
+                live_cards.setdefault(item["name"], []).append(item["id"])
+        self.cards = {}
+        for key, name in card_names().items():
+            assert len(live_cards.get(name, [])) == 1, (key, name, live_cards.get(name))
+            self.cards[key] = self.api.get(f"/api/card/{live_cards[name][0]}")
         self.dashboards: dict[str, dict[str, Any]] = {}
         for collection_id in self.collections.values():
             for item in data(
@@ -206,6 +217,10 @@ def test_filters_are_wired_to_every_card_that_has_the_tag(published: Published) 
 
 
 _USERS = itertools.count()
+# The one-card change: a card's description (its name is its identity; a rename is a new card).
+EDIT_FROM = "description: Number of experiments whose status is active."
+EDITED = "Number of experiments whose status is active (edited)."
+EDIT_TO = f"description: {EDITED}"
 
 
 def _user(published: Published, groups: list[str]) -> Api:
@@ -267,15 +282,39 @@ def test_effective_permissions_of_each_group(published: Published, group_key) ->
     assert (native < 300) == may_write_sql, (group_key, native)
 
 
-def test_data_permission_graph(published: Published) -> None:
-    graph = published.api.get("/api/permissions/graph")
+_RANK = {"none": 0, "read": 1, "write": 2}
+_QUERY_RANK = {"no": 0, "query-builder": 1, "query-builder-and-native": 2}
+
+
+def test_effective_access_computed_from_the_graphs(published: Published) -> None:
+    """Each member's access is the most permissive of their groups and All Users (Metabase's
+    rule); computed from both graphs it must be what publisher.yml says, and All Users alone
+    reaches no managed collection, not Metabase's root either, and cannot query."""
+    collections = published.api.get("/api/collection/graph")["groups"]
+    data_graph = published.api.get("/api/permissions/graph")["groups"]
     db = str(published.database_id)
-    for key, spec in CONFIG.groups.items():
-        entry = graph["groups"][str(published.group_id(spec.name))][db]
-        wanted = "query-builder-and-native" if spec.native_queries else "no"
-        assert entry["create-queries"] == wanted, (key, entry)
-    all_users = graph["groups"][str(published.group_id("All Users"))].get(db, {})
-    assert all_users.get("create-queries", "no") == "no"
+    all_users = str(published.group_id("All Users"))
+
+    def level(group: str, collection: Any) -> str:  # an omitted cell is "none" (0.56.13+)
+        return (collections.get(group) or {}).get(str(collection), "none")
+
+    def queries(group: str) -> str:  # an omitted key holds the default "no"
+        return ((data_graph.get(group) or {}).get(db) or {}).get("create-queries", "no")
+
+    assert level(all_users, "root") == "none"
+    assert queries(all_users) == "no"
+    for group_key in [*CONFIG.groups, None]:
+        groups = [all_users]
+        if group_key is not None:
+            groups.append(str(published.group_id(GROUP_NAMES[group_key])))
+        for key, collection_id in published.collections.items():
+            effective = max((level(g, collection_id) for g in groups), key=_RANK.get)
+            assert effective == _level(group_key, key), (group_key, key, effective)
+        effective_queries = max((queries(g) for g in groups), key=_QUERY_RANK.get)
+        native = bool(group_key and CONFIG.groups[group_key].native_queries)
+        assert (effective_queries == "query-builder-and-native") == native, group_key
+        if group_key and not native:
+            assert effective_queries == "no", (group_key, effective_queries)
 
 
 def _recipients(channel_keys) -> dict[str, list[str]]:
@@ -455,11 +494,7 @@ def test_plan_through_the_cli(
     )
     assert code == 0, capsys.readouterr()
     spec_file = project / "metabase/dashboards/experiment_overview.yml"
-    spec_file.write_text(
-        spec_file.read_text().replace(
-            "name: Active Experiments", "name: Active Experiments (edited)"
-        )
-    )
+    spec_file.write_text(spec_file.read_text().replace(EDIT_FROM, EDIT_TO))
     code = _cli(
         monkeypatch,
         target,
@@ -471,7 +506,9 @@ def test_plan_through_the_cli(
     )
     out = capsys.readouterr().out
     assert code == 2, out
-    assert "would be updated: card experiment_overview.active_experiment_count" in out
+    assert "~ card experiment_overview.active_experiment_count (updated)" in out
+    assert f"description: {EDIT_FROM.split(': ', 1)[1]!r} -> {EDITED!r}" in out
+    assert out.count("experiment_overview.active_experiment_count") == 1, out
     if target.double is not None:
         assert target.double.write_requests() == []
 
@@ -480,11 +517,7 @@ def test_one_changed_card_is_one_update(published: Published, compiled_target, t
     target = published.target
     project = copy_project(tmp_path / "project")
     spec_file = project / "metabase/dashboards/experiment_overview.yml"
-    spec_file.write_text(
-        spec_file.read_text().replace(
-            "name: Active Experiments", "name: Active Experiments (edited)"
-        )
-    )
+    spec_file.write_text(spec_file.read_text().replace(EDIT_FROM, EDIT_TO))
     target.clear_log()
     summary = target.publish(compiled_target, project_dir=project)
     assert [(c.kind, c.key, c.action) for c in summary.changes if c.action != "unchanged"] == [
@@ -495,12 +528,8 @@ def test_one_changed_card_is_one_update(published: Published, compiled_target, t
         writes = target.double.write_requests()
         card_id = published.cards["experiment_overview.active_experiment_count"]["id"]
         assert [(w.method, w.path) for w in writes] == [("PUT", f"/api/card/{card_id}")]
-    assert (
-        published.api.get(
-            f"/api/card/{entity_id('card', 'experiment_overview.active_experiment_count')}"
-        )["name"]
-        == "Active Experiments (edited)"
-    )
+    card_id = published.cards["experiment_overview.active_experiment_count"]["id"]
+    assert published.api.get(f"/api/card/{card_id}")["description"] == EDITED
     # back to the code of the repository: one update again
     target.clear_log()
     summary = target.publish(compiled_target)

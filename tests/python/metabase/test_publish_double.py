@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("experiment_analytics.metabase_double.server")
 
 from experiment_analytics.metabase.client import MetabaseClient
-from experiment_analytics.metabase.publisher import Publisher, PublishSettings
+from experiment_analytics.metabase.orchestrator import Publisher, PublishSettings
 from experiment_analytics.metabase.spec import GroupSpec
 from experiment_analytics.metabase.validate import load_specs
 from experiment_analytics.metabase_double.server import MetabaseDouble
@@ -50,8 +50,14 @@ def run(double, specs, warehouse, **kw):
 
 @pytest.mark.slow
 def test_publish_converges(tmp_path, warehouse) -> None:
-    cfg = replace(
-        config(tmp_path), groups={"ml_team": GroupSpec("ml_team", "ML Team", {"*": "write"}, True)}
+    cfg = config(tmp_path).model_copy(
+        update={
+            "groups": {
+                "ml_team": GroupSpec(
+                    key="ml_team", name="ML Team", collections={"*": "write"}, native_queries=True
+                )
+            }
+        }
     )
     info = project(tmp_path, dashboard())
     info = replace(

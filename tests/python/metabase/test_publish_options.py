@@ -306,7 +306,8 @@ def test_plan_through_the_script_exit_codes(
     edit_yaml(project / OVERVIEW, lambda spec: spec.update(description="Edited description."))
     pending = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert pending.returncode == 2, pending.stderr[-2000:]
-    assert "would be updated: dashboard experiment_overview" in pending.stdout
+    assert "~ dashboard experiment_overview (updated)" in pending.stdout
+    assert "description: " in pending.stdout and "-> 'Edited description.'" in pending.stdout
     assert secret_double.write_requests() == []
     assert (
         secret_double.api_key not in clean.stdout + clean.stderr + pending.stdout + pending.stderr

@@ -40,15 +40,9 @@ def warehouse(new_database):
 
 def config(tmp_path: Path) -> PublisherConfig:
     return PublisherConfig(
-        "Managed",
-        {"ml": CollectionSpec("ml", "ML", "")},
-        {},
-        (),
-        (),
-        {},
-        (),
-        tmp_path / "publisher.yml",
-    )
+        managed_collection="Managed",
+        collections={"ml": CollectionSpec(key="ml", name="ML")},
+    ).with_path(tmp_path / "publisher.yml")
 
 
 def project(tmp_path: Path, dashboard: dict, sql: str = SQL) -> ProjectInfo:
@@ -86,7 +80,10 @@ def card(**change) -> dict:
             }
         },
     }
-    return {**base, **change}
+    merged = {**base, **change}
+    if "key" in change and "name" not in change:
+        merged["name"] = change["key"].title()  # card names are unique in the managed tree
+    return merged
 
 
 def dashboard(*cards: dict, **change) -> dict:
@@ -218,8 +215,14 @@ def test_unknown_analysis_and_filter(tmp_path, warehouse) -> None:
         },
     )
     found = problems(tmp_path, warehouse, dashboard(bad))
-    assert any("card trend: unknown query 'missing'" in p for p in found)
-    assert any("card trend: filter 'region' is not a filter of the dashboard" in p for p in found)
+    assert found == [
+        f"{tmp_path / 'vp.yml'} (dashboard vp), card trend: filters.region: not a filter of "
+        "the dashboard"
+    ]
+    found = problems(tmp_path, warehouse, dashboard(card(query="vp__trnd")))
+    assert any(
+        "card trend: unknown query 'vp__trnd' (did you mean 'vp__trend'?)" in p for p in found
+    ), found
 
 
 def test_exposure_must_match_spec(tmp_path, warehouse) -> None:
