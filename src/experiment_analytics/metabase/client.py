@@ -131,6 +131,11 @@ class MetabaseClient:
         session.hooks["response"].append(self._count)
         return session
 
+    def add_response_hook(self, hook: Any) -> None:
+        """Call `hook(response)` after every answer (both sessions), e.g. to count or stop."""
+        for session in (self.session, self._once):
+            session.hooks["response"].append(hook)
+
     def _set_header(self, name: str, value: str) -> None:
         for session in (self.session, self._once):
             session.headers[name] = value
