@@ -153,14 +153,16 @@ class MetabaseApi:
         return self.client.put(f"/api/notification/{notification_id}", body, what=what)
 
     # -- dashboard subscriptions (pulses) --------------------------------------------------
-    def pulses_of_dashboard(self, dashboard_id: int) -> list[Json]:
+    def pulses_of_dashboard(self, dashboard_id: int, *, archived: bool = False) -> list[Json]:
         found = items(
             self.client.get(
                 "/api/pulse",
-                params={"dashboard_id": dashboard_id, "archived": "false"},
+                params={"dashboard_id": dashboard_id, "archived": str(archived).lower()},
                 what=f"subscriptions of dashboard {dashboard_id}",
             )
         )
+        for pulse in found:
+            pulse.setdefault("archived", archived)
         return [p for p in found if p.get("dashboard_id") in (dashboard_id, None)]
 
     def create_pulse(self, body: Json, *, what: str) -> Json:

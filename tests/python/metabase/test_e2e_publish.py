@@ -19,6 +19,7 @@ from experiment_analytics.dbt import PROJECT_DIR
 from experiment_analytics.metabase import cli
 from experiment_analytics.metabase.payloads import normal_query
 from experiment_analytics.metabase.project import ProjectInfo, load_project
+from experiment_analytics.metabase.publishers.base import DuplicateObjectError
 from experiment_analytics.metabase.spec import (
     DashboardSpec,
     PublisherConfig,
@@ -126,7 +127,11 @@ def first_publish(metabase_target: MetabaseTarget, compiled_target: Path):
     metabase_target.clear_log()
     summary = metabase_target.publish(compiled_target)
     if metabase_target.double is not None:
-        metabase_target.extra["first_writes"] = len(metabase_target.double.write_requests())
+        writes = metabase_target.double.write_requests()
+        metabase_target.extra["first_writes"] = len(writes)
+        metabase_target.extra["card_creates"] = [
+            r for r in writes if (r.method, r.path) == ("POST", "/api/card")
+        ]
     return summary
 
 
@@ -564,14 +569,27 @@ def test_prune_archives_removed_card_and_touches_nothing_outside(
     removed = spec["cards"].pop()["key"]
     spec_file.write_text(yaml.safe_dump(spec, sort_keys=False))
     removed_id = published.cards[f"experiment_overview.{removed}"]["id"]
+    # and a subscription: it must stop sending
+    config_file = project / "metabase/publisher.yml"
+    config = yaml.safe_load(config_file.read_text())
+    gone = config["subscriptions"].pop()
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    board_id = published.dashboards[gone["dashboard"]]["id"]
+    (pulse,) = [
+        p
+        for p in api.get("/api/pulse", params={"dashboard_id": board_id})
+        if p["name"] == gone["name"]
+    ]
 
     target.clear_log()
     summary = target.publish(compiled_target, project_dir=project, prune=True)
     archived = [(c.kind, c.key) for c in summary.changes if c.action == "archived"]
     assert archived == [
-        ("card", f"{published.cards[f'experiment_overview.{removed}']['name']} (id {removed_id})")
+        ("subscription", f"{gone['name']} (id {pulse['id']}, dashboard {gone['dashboard']})"),
+        ("card", f"{published.cards[f'experiment_overview.{removed}']['name']} (id {removed_id})"),
     ]
     assert api.get(f"/api/card/{removed_id}")["archived"] is True
+    assert api.get(f"/api/pulse/{pulse['id']}")["archived"] is True
     dashboard = api.get(f"/api/dashboard/{published.dashboards['experiment_overview']['id']}")
     assert removed_id not in [dc["card_id"] for dc in dashboard["dashcards"]]
     assert api.get(f"/api/collection/{outside['id']}")["archived"] is False
@@ -587,6 +605,57 @@ def test_prune_archives_removed_card_and_touches_nothing_outside(
     target.clear_log()
     again = target.publish(compiled_target, project_dir=project, prune=True)
     assert again.write_requests == 0
-    # restore the repository's code (un-archives the card by its stable key)
-    target.publish(compiled_target)
+    # restore the repository's code: the card and the subscription are un-archived, not
+    # re-created
+    target.clear_log()
+    restored = target.publish(compiled_target)
     assert api.get(f"/api/card/{removed_id}")["archived"] is False
+    assert api.get(f"/api/pulse/{pulse['id']}")["archived"] is False
+    if target.double is not None:
+        assert not [w for w in target.double.write_requests() if w.method == "POST"]
+    assert {(c.kind, c.detail) for c in restored.changes if c.action == "updated"} >= {
+        ("card", "restored from the trash"),
+        ("subscription", "restored from the trash"),
+    }
+
+
+def test_two_objects_with_one_identity_stop_the_run_or_are_resolved_by_prune(
+    published: Published, compiled_target
+) -> None:
+    """A hand-made copy of a managed card (same name, in the managed tree): the run stops
+    naming both ids; --prune keeps the oldest and archives the copy; then zero writes."""
+    target, api = published.target, published.api
+    original = published.cards["experiment_overview.experiments_table"]
+    copy = api.ok(
+        "POST",
+        "/api/card",
+        {
+            "name": original["name"],
+            "display": "table",
+            "visualization_settings": {},
+            "collection_id": published.collections["ml"],
+            "dataset_query": {
+                "database": published.database_id,
+                "type": "native",
+                "native": {"query": "select 1 as one"},
+            },
+        },
+    )
+    with pytest.raises(DuplicateObjectError) as caught:
+        target.publish(compiled_target)
+    message = str(caught.value)
+    assert f"ids {original['id']}, {copy['id']}" in message and "--prune" in message, message
+    target.publish(compiled_target, prune=True)
+    assert api.get(f"/api/card/{copy['id']}")["archived"] is True
+    assert api.get(f"/api/card/{original['id']}")["archived"] is False
+    target.clear_log()
+    again = target.publish(compiled_target)
+    assert target.write_count(again) == 0 and not again.pending
+
+
+def test_no_card_create_carries_an_entity_id(first_publish, metabase_target) -> None:
+    if metabase_target.double is None:
+        pytest.skip("reads the double's request log")
+    creates = metabase_target.extra["card_creates"]
+    assert len(creates) == len(card_names())
+    assert not [r for r in creates if "entity_id" in (r.body or {})]

@@ -163,15 +163,12 @@ class SubscriptionsStep(Step):
             ],
             "channels": self._channels(subscription),
         }
-        candidates = (
-            []
-            if dashboard_id < 0
-            else [
-                p
-                for p in self.api.pulses_of_dashboard(dashboard_id)
-                if p.get("name") == subscription.name
-            ]
-        )
+        candidates = [
+            p
+            for archived in ((False, True) if dashboard_id > 0 else ())
+            for p in self.api.pulses_of_dashboard(dashboard_id, archived=archived)
+            if p.get("name") == subscription.name
+        ]
         current = self.pick("subscription", subscription.key, candidates, self._archive)
         if current is None:
             self.summary.record("subscription", subscription.key, "created", subscription.name)
@@ -195,7 +192,8 @@ class SubscriptionsStep(Step):
         if not changes:
             self.summary.record("subscription", subscription.key, "unchanged")
             return
-        self.summary.record("subscription", subscription.key, "updated", fields=changes)
+        detail = "restored from the trash" if "archived" in changes else ""
+        self.summary.record("subscription", subscription.key, "updated", detail, changes)
         if not ctx.plan:
             # The server refuses to change a subscription's dashboard or collection: not sent.
             update = {k: v for k, v in body.items() if k not in {"dashboard_id", "collection_id"}}
