@@ -8,6 +8,7 @@ The tests of this module share one publish and run in file order (later ones cha
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -441,8 +442,6 @@ def test_card_queries_with_filter_values(published: Published) -> None:
 
 
 def test_summary_json(first_publish, metabase_target, compiled_target: Path) -> None:
-    import json
-
     saved = json.loads((compiled_target / "metabase_publish_summary.json").read_text())
     assert saved["metabase_version"] == first_publish.metabase_version != ""
     assert set(saved["dashboard_urls"]) == set(DASHBOARDS)
@@ -514,6 +513,29 @@ def test_plan_through_the_cli(
     assert "~ card experiment_overview.active_experiment_count (updated)" in out
     assert f"description: {EDIT_FROM.split(': ', 1)[1]!r} -> {EDITED!r}" in out
     assert out.count("experiment_overview.active_experiment_count") == 1, out
+    code = _cli(
+        monkeypatch,
+        target,
+        "--plan",
+        "--json",
+        "--target-path",
+        str(compiled_target),
+        "--project-dir",
+        str(project),
+    )
+    plan = json.loads(capsys.readouterr().out)
+    assert code == 2 and plan["plan"] is True and plan["pending"] is True
+    assert plan["changes"] == [
+        {
+            "kind": "card",
+            "key": "experiment_overview.active_experiment_count",
+            "action": "updated",
+            "detail": "",
+            "fields": {
+                "description": {"old": EDIT_FROM.split(": ", 1)[1], "new": EDITED},
+            },
+        }
+    ]
     if target.double is not None:
         assert target.double.write_requests() == []
 
