@@ -17,7 +17,6 @@ from pathlib import Path
 
 from experiment_analytics.dbt import PROJECT_DIR
 from experiment_analytics.metabase.run import PublishOptions, validate_only
-from experiment_analytics.metabase.spec import expand_env
 from experiment_analytics.metabase.validate import Specs
 from experiment_analytics.native_query import QueryError, compile_native
 from experiment_analytics.preview import pages
@@ -79,12 +78,11 @@ class PreviewResult:
 def channel_words(specs: Specs, keys: tuple[str, ...]) -> list[str]:
     words = []
     for key in keys:
-        channel = specs.config.channels[key]
+        channel = specs.channels[key]  # ${VAR}s resolved and checked by validation
         if channel.type == "email":
-            recipients = ", ".join(expand_env(r) for r in channel.recipients)
-            words.append(f"email to {recipients}")
+            words.append(f"email to {', '.join(channel.values)}")
         else:
-            words.append(f"Slack {expand_env(channel.channel or '')}")
+            words.append(f"Slack {', '.join(channel.values)}")
     return words
 
 

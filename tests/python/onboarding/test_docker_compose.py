@@ -9,7 +9,7 @@ import re
 import yaml
 
 from experiment_analytics.cli import build_parser
-from experiment_analytics.metabase.publisher import SUPPORTED
+from experiment_analytics.metabase.publishers.database import SUPPORTED
 from experiment_analytics.warehouse import ConnectionSettings, roles
 from experiment_analytics.warehouse.ownership import CLUSTER_NAME
 

@@ -49,11 +49,12 @@ def test_cron_in_words():
 
 
 def test_subscription_schedules_in_words():
-    assert schedule_in_words(ScheduleSpec("weekly", 9, "mon")) == "Every Monday at 09:00"
-    assert schedule_in_words(ScheduleSpec("daily", 8)) == "Every day at 08:00"
-    assert schedule_in_words(ScheduleSpec("hourly")) == "Every hour"
+    weekly = ScheduleSpec(type="weekly", hour=9, day="mon")
+    assert schedule_in_words(weekly) == "Every Monday at 09:00"
+    assert schedule_in_words(ScheduleSpec(type="daily", hour=8)) == "Every day at 08:00"
+    assert schedule_in_words(ScheduleSpec(type="hourly")) == "Every hour"
     assert (
-        schedule_in_words(ScheduleSpec("monthly", 7, "fri"))
+        schedule_in_words(ScheduleSpec(type="monthly", hour=7, day="fri"))
         == "Monthly, on the first Friday at 07:00"
     )
 
