@@ -31,7 +31,7 @@ from experiment_analytics.metabase.summary import Summary
 from experiment_analytics.metabase.validate import Specs
 from experiment_analytics.metabase_double import Fault
 
-from .conftest import DOUBLE_ONLY, EDGE_VERSIONS, Api, data, fresh_double
+from .conftest import DOUBLE_ONLY, EDGE_VERSIONS, HIGHEST_VERSION, Api, data, fresh_double
 
 pytestmark = [DOUBLE_ONLY, pytest.mark.slow]
 
@@ -249,9 +249,16 @@ CREATES = {
 }
 
 
-@pytest.mark.parametrize("version", EDGE_VERSIONS)
+# A timeout after apply at both ends of the range; a server still working when the client gives
+# up (the object appears only later) at the highest version (the code path is the same).
+LATE = [
+    *(("applied, then answered late", version) for version in EDGE_VERSIONS),
+    ("slow, applied late", HIGHEST_VERSION),
+]
+
+
 @pytest.mark.parametrize("kind", CREATES)
-@pytest.mark.parametrize("applied", ["applied, then answered late", "slow, applied late"])
+@pytest.mark.parametrize(("applied", "version"), LATE)
 def test_write_answered_after_the_timeout_is_not_repeated(
     applied, kind, version, specs, demo_settings, clean_state
 ) -> None:
