@@ -230,7 +230,7 @@ $fn$;
 
 -- Two-sided p-value P(|T| > |t|) of Student's t with (non-integer) df > 0:
 -- df >= 100: Hill (1970, CACM Algorithm 395) asymptotic normalisation (error < 1e-14 there);
--- df < 100: exact, 2-sided p = I_{df/(df+t^2)}(df/2, 1/2).
+-- df < 100: exact, 2-sided p = I_{df/(df+t^2)}(df/2, 1/2), or its complement near t = 0.
 create or replace function {{ schema }}.stat_t_two_sided_p(t float8, df float8)
 returns float8
 language plpgsql immutable strict parallel safe
@@ -256,6 +256,11 @@ begin
         y := (((((-0.4 * y - 3.3) * y - 24.0) * y - 85.5) / (0.8 * y * y + 100.0 + b) + y + 3.0) / b + 1.0)
             * sqrt(y);
         return 2.0 * {{ schema }}.stat_normal_sf(y);
+    end if;
+    -- Near t = 0, x = df / (df + t^2) is close to 1 and 1 - x would cancel: use the complement
+    -- I_x(df/2, 1/2) = 1 - I_y(1/2, df/2) with y = t^2 / (df + t^2) computed directly.
+    if t * t < df then
+        return 1.0 - {{ schema }}.stat_incomplete_beta(t * t / (df + t * t), 0.5, df / 2.0);
     end if;
     return {{ schema }}.stat_incomplete_beta(df / (df + t * t), df / 2.0, 0.5);
 end

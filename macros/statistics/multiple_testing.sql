@@ -5,29 +5,31 @@
     Holm (family-wise error) and Benjamini-Hochberg (false discovery rate) adjusted p-values as
     window functions (STATISTICS.md §4). Renders a select over `relation` adding
     `family_rank`, `family_size`, `p_value_holm` and `p_value_benjamini_hochberg`; rows whose p-value
-    is null stay, with null adjusted values, and do not count in their family's size.
+    is null stay, with null adjusted values (explicitly: LEAST/GREATEST skip nulls), and do not
+    count in their family's size.
 #}
 {% macro adjusted_p_values(relation, p_value_column, family_columns) -%}
     {%- set family = family_columns | join(', ') -%}
     select
         ranked.*,
-        least(
+        {#- LEAST/GREATEST ignore nulls: without the case a missing p-value would become 1 #}
+        case when ranked.{{ p_value_column }} is not null then least(
             1.0,
             max((ranked.family_size - ranked.family_rank + 1) * ranked.{{ p_value_column }}) over (
                 partition by {{ ranked_columns(family_columns) }}, ranked.{{ p_value_column }} is null
                 order by ranked.family_rank asc
                 rows between unbounded preceding and current row
             )
-        ) as p_value_holm,
+        ) end as p_value_holm,
         {#- greatest(p, ...): m * p / m can round below p -#}
-        greatest(ranked.{{ p_value_column }}, least(
+        case when ranked.{{ p_value_column }} is not null then greatest(ranked.{{ p_value_column }}, least(
             1.0,
             min(ranked.family_size * ranked.{{ p_value_column }} / ranked.family_rank) over (
                 partition by {{ ranked_columns(family_columns) }}, ranked.{{ p_value_column }} is null
                 order by ranked.family_rank asc
                 rows between current row and unbounded following
             )
-        )) as p_value_benjamini_hochberg
+        )) end as p_value_benjamini_hochberg
     from (
         select
             {{ relation }}.*,

@@ -5,75 +5,205 @@
     The whole significance computation, shared by `variant_significance` (full window) and the
     Metabase card statistical_significance (any window), so the two cannot drift.
 
-    unit_window_totals(unit_daily_statistics): the select that re-aggregates unit-day rows to one
-    row per experiment x variant x unit over whatever window the caller filtered (per unit FIRST:
-    daily results are never combined).
+    unit_window_totals(unit_daily_statistics, pre_period): the select that re-aggregates unit-day
+    rows to one row per experiment x variant x unit over whatever window the caller filtered (per
+    unit FIRST: daily results are never combined), with the unit's pre-experiment totals
+    (pre_<column>, 0 without a pre-period relation) for CUPED.
 
-    significance_ctes(unit_totals, variants): renders the CTEs (no leading `with`, no trailing
-    comma) ending in one named `significance_results`. `unit_totals` is the per-unit relation
-    above; `variants` has experiment_id, experiment_name, variant_id, variant_name, is_control,
-    allocation. See macros/statistics/_statistics.yml and the variant_significance docs for the
-    method, the family and the gates.
+    significance_ctes(unit_totals, variants, experiments, latency_observations, metric_names):
+    renders the CTEs (no leading `with`, no trailing comma) ending in one named
+    `significance_results`; metric_names (default all) limits the ratio metrics computed, and
+    without latency_observations the quantile metrics are left out. See
+    macros/statistics/_statistics.yml and the variant_significance docs for the method, the
+    families, the decision basis and the gates.
+
+    Portability: apart from the distribution functions (stat_*), everything here is plain SQL
+    (aggregates var_samp/covar_samp, window functions, case, values lists): no lateral joins, no
+    PostgreSQL operators, no ordered-set aggregates (quantiles come from row_number()).
 #}
 
 {#
-    The metrics: `name numerator_column denominator_column` of unit_daily_statistics, one per
-    line. (Rendered text rather than return(): sqlfluff's templater renders return() as text.)
+    The ratio metrics: `name numerator_column denominator_column cuped`, one per line, over the
+    columns of unit_daily_statistics; `cuped` when the pre-period carries the same columns
+    (pre_<numerator>, pre_<denominator>), `-` otherwise. (Rendered text rather than return():
+    sqlfluff's templater renders return() as text.)
 #}
 {% macro statistics_metric_definitions() -%}
-acceptance_rate accepted_count generation_count
-edits_per_generation edit_count generation_count
-tokens_per_request total_tokens token_measured_count
-mean_latency_ms latency_ms_sum latency_measured_count
-constraint_respect constraint_respect_score_sum constraint_respect_scored_count
-alignment alignment_score_sum alignment_scored_count
-diversity diversity_score_sum diversity_scored_count
+acceptance_rate accepted_count generation_count cuped
+edits_per_generation edit_count generation_count cuped
+tokens_per_request total_tokens token_measured_count cuped
+mean_latency_ms latency_ms_sum latency_measured_count cuped
+constraint_respect constraint_respect_score_sum constraint_respect_scored_count cuped
+alignment alignment_score_sum alignment_scored_count cuped
+diversity diversity_score_sum diversity_scored_count cuped
+cost_per_request cost_usd_sum cost_priced_count -
 {%- endmacro %}
 
+{# The quantile metrics of per-generation latency: `name level`, one per line. #}
+{% macro statistics_quantile_definitions() -%}
+latency_p50 0.5
+latency_p95 0.95
+latency_p99 0.99
+{%- endmacro %}
 
-{% macro unit_window_totals(unit_daily_statistics) -%}
+{#
+    exp.experiments.primary_metric uses the platform's metric names (those of
+    exp.metric_aggregates); `platform_name metric_name` maps them to the metrics tested here.
+    Our own metric names are accepted as they are.
+#}
+{% macro statistics_metric_aliases() -%}
+edit_count edits_per_generation
+latency_ms mean_latency_ms
+constraint_respect_score constraint_respect
+alignment_score alignment
+diversity_score diversity
+{%- endmacro %}
+
+{#
+    The helpers below render TEXT (words separated by spaces, lines by newlines) that callers
+    split: return() of a list does not survive sqlfluff's templater, text does.
+#}
+
+{# The sufficient-statistic columns of unit_daily_statistics the ratio metrics use. #}
+{% macro statistics_total_columns() -%}
     {%- set found = namespace(columns=[]) -%}
     {%- for line in statistics_metric_definitions().strip().split('\n') -%}
-        {%- for column in line.split()[1:] if column not in found.columns -%}
+        {%- for column in line.split()[1:3] if column not in found.columns -%}
             {%- set found.columns = found.columns + [column] -%}
         {%- endfor -%}
     {%- endfor -%}
-    {%- set columns = found.columns -%}
-    select
-        {{ unit_daily_statistics }}.experiment_id,
-        {{ unit_daily_statistics }}.variant_id,
-        {{ unit_daily_statistics }}.unit_id,
-        {%- for column in columns %}
-        sum({{ unit_daily_statistics }}.{{ column }})::float8 as {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from {{ unit_daily_statistics }}
-    group by 1, 2, 3
+    {{- found.columns | join(' ') -}}
 {%- endmacro %}
 
-{% macro significance_ctes(unit_totals, variants) -%}
+{# The columns a pre-period relation carries (pre_<column>): those of CUPED-able metrics. #}
+{% macro statistics_pre_period_columns() -%}
+    {%- set found = namespace(columns=[]) -%}
+    {%- for line in statistics_metric_definitions().strip().split('\n') if line.split()[3] == 'cuped' -%}
+        {%- for column in line.split()[1:3] if column not in found.columns -%}
+            {%- set found.columns = found.columns + [column] -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{- found.columns | join(' ') -}}
+{%- endmacro %}
+
+{#
+    The guardrails (var statistics_guardrails): metric -> {worse_when: increase|decrease,
+    relative_margin: m}, rendered as lines `metric worse_when margin`. A guardrail is a one-sided
+    non-inferiority test: the treatment may not be worse than the control by m x |control value|
+    or more. (sqlfluff's templater renders var() as a placeholder string: lint uses the defaults.)
+#}
+{% macro statistics_guardrail_definitions() -%}
+    {%- set defaults = {
+        'latency_p99': {'worse_when': 'increase', 'relative_margin': 0.05},
+        'constraint_respect': {'worse_when': 'decrease', 'relative_margin': 0.01},
+        'cost_per_request': {'worse_when': 'increase', 'relative_margin': 0.05},
+    } -%}
+    {%- set configured = var('statistics_guardrails', defaults) -%}
+    {%- set guardrails = configured if configured is mapping else defaults -%}
+    {%- for name, guardrail in guardrails.items() -%}
+        {%- if guardrail.worse_when not in ('increase', 'decrease') -%}
+            {{ exceptions.raise_compiler_error(
+                "var statistics_guardrails: " ~ name ~ ".worse_when must be 'increase' or 'decrease', got "
+                ~ guardrail.worse_when) }}
+        {%- endif -%}
+        {{ name }} {{ guardrail.worse_when }} {{ guardrail.relative_margin }}
+{% endfor -%}
+{%- endmacro %}
+
+
+{% macro unit_window_totals(unit_daily_statistics, pre_period=none) -%}
+    {%- set columns = statistics_total_columns().split() -%}
+    select
+        window_totals.*,
+        {%- for column in statistics_pre_period_columns().split() %}
+        {% if pre_period -%}
+            coalesce({{ pre_period }}.pre_{{ column }}, 0.0)
+        {%- else -%}
+            0.0
+        {%- endif %} as pre_{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            {{ unit_daily_statistics }}.experiment_id,
+            {{ unit_daily_statistics }}.variant_id,
+            {{ unit_daily_statistics }}.unit_id,
+            min({{ unit_daily_statistics }}.metric_date) as first_metric_date,
+            max({{ unit_daily_statistics }}.metric_date) as last_metric_date,
+            {%- for column in columns %}
+            sum({{ unit_daily_statistics }}.{{ column }}) as {{ column }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from {{ unit_daily_statistics }}
+        group by 1, 2, 3
+    ) as window_totals
+    {%- if pre_period %}
+    left join {{ pre_period }}
+        on
+            window_totals.experiment_id = {{ pre_period }}.experiment_id
+            and window_totals.unit_id = {{ pre_period }}.unit_id
+    {%- endif %}
+{%- endmacro %}
+
+
+{% macro significance_ctes(unit_totals, variants, experiments, latency_observations=none, metric_names=none) -%}
 {%- set alpha = var('statistics_alpha', 0.05) -%}
+{%- set tuning_units = var('statistics_sequential_tuning_units', 5000) -%}
+{%- set use_cuped = var('statistics_cuped', true) -%}
+{%- set parsed = namespace(metrics=[], quantiles=[], guardrails=[], aliases=[]) -%}
+{%- for line in statistics_metric_definitions().strip().split('\n') if line.strip() -%}
+    {%- if metric_names is none or line.split()[0] in metric_names -%}
+        {%- set parsed.metrics = parsed.metrics + [line.split()] -%}
+    {%- endif -%}
+{%- endfor -%}
+{%- for line in statistics_quantile_definitions().strip().split('\n') if line.strip() -%}
+    {%- set parsed.quantiles = parsed.quantiles + [line.split()] -%}
+{%- endfor -%}
+{%- for line in statistics_guardrail_definitions().strip().split('\n') if line.strip() -%}
+    {%- set parsed.guardrails = parsed.guardrails + [line.split()] -%}
+{%- endfor -%}
+{%- for line in statistics_metric_aliases().strip().split('\n') if line.strip() -%}
+    {%- set parsed.aliases = parsed.aliases + [line.split()] -%}
+{%- endfor -%}
+{%- set metrics = parsed.metrics -%}
+{%- set quantiles = parsed.quantiles -%}
+{%- set guardrails = parsed.guardrails -%}
+{%- set fn = statistics_schema() -%}
+significance_metric_names as (
+
+    select metric_names.metric_name
+    from (
+        values
+        {%- for metric in metrics %}
+            ('{{ metric[0] }}'){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as metric_names (metric_name)
+
+),
+
 significance_unit_metric_values as (
 
     select
         {{ unit_totals }}.experiment_id,
         {{ unit_totals }}.variant_id,
         {{ unit_totals }}.unit_id,
-        metric_values.metric_name,
-        metric_values.numerator_value,
-        metric_values.denominator_value
+        significance_metric_names.metric_name,
+        {%- for part, index in [('numerator', 1), ('denominator', 2)] %}
+        case significance_metric_names.metric_name
+            {%- for metric in metrics %}
+            when '{{ metric[0] }}' then {{ unit_totals }}.{{ metric[index] }}
+            {%- endfor %}
+        end as {{ part }}_value,
+        {%- endfor %}
+        {%- for part, index in [('numerator', 1), ('denominator', 2)] %}
+        case significance_metric_names.metric_name
+            {%- for metric in metrics if metric[3] == 'cuped' and use_cuped %}
+            when '{{ metric[0] }}' then {{ unit_totals }}.pre_{{ metric[index] }}
+            {%- endfor %}
+            else 0.0
+        end as pre_{{ part }}_value{{ ',' if not loop.last }}
+        {%- endfor %}
 
     from {{ unit_totals }}
-    cross join lateral (
-        values
-        {%- for line in statistics_metric_definitions().strip().split('\n') %}
-            {%- set metric = line.split() %}
-            (
-                '{{ metric[0] }}',
-                {{ unit_totals }}.{{ metric[1] }}::float8,
-                {{ unit_totals }}.{{ metric[2] }}::float8
-            ){{ ',' if not loop.last }}
-        {%- endfor %}
-    ) as metric_values (metric_name, numerator_value, denominator_value)
+    cross join significance_metric_names
 
 ),
 
@@ -90,7 +220,16 @@ significance_arm_statistics as (
         avg(denominator_value) as denominator_mean,
         var_samp(numerator_value) as numerator_variance,
         var_samp(denominator_value) as denominator_variance,
-        covar_samp(numerator_value, denominator_value) as numerator_denominator_covariance
+        covar_samp(numerator_value, denominator_value) as numerator_denominator_covariance,
+        avg(pre_numerator_value) as pre_numerator_mean,
+        avg(pre_denominator_value) as pre_denominator_mean,
+        var_samp(pre_numerator_value) as pre_numerator_variance,
+        var_samp(pre_denominator_value) as pre_denominator_variance,
+        covar_samp(pre_numerator_value, pre_denominator_value) as pre_numerator_denominator_covariance,
+        covar_samp(numerator_value, pre_numerator_value) as numerator_pre_numerator_covariance,
+        covar_samp(numerator_value, pre_denominator_value) as numerator_pre_denominator_covariance,
+        covar_samp(denominator_value, pre_numerator_value) as denominator_pre_numerator_covariance,
+        covar_samp(denominator_value, pre_denominator_value) as denominator_pre_denominator_covariance
 
     from significance_unit_metric_values
 
@@ -98,57 +237,261 @@ significance_arm_statistics as (
 
 ),
 
+significance_ratio_arm_moments as (
+
+    select
+        *,
+        numerator_total / nullif(denominator_total, 0) as arm_value,
+        case
+            when denominator_mean > 0 and unit_count >= 2
+                then {{ ratio_metric_unit_variance(
+                    'numerator_mean',
+                    'denominator_mean',
+                    'numerator_variance',
+                    'denominator_variance',
+                    'numerator_denominator_covariance',
+                ) }}
+        end as raw_unit_variance,
+        case when pre_denominator_mean > 0 then pre_numerator_mean / pre_denominator_mean end as covariate_value
+
+    from significance_arm_statistics
+
+),
+
+significance_ratio_arm_estimates as (
+
+    select
+        experiment_id,
+        variant_id,
+        metric_name,
+        unit_count,
+        denominator_total,
+        arm_value,
+        {#- a delta-method variance within rounding of zero (e.g. every unit's ratio identical)
+            counts as zero variance -#}
+        case
+            when raw_unit_variance is null then null
+            when raw_unit_variance <= 1e-9 * (
+                numerator_variance
+                + (numerator_mean / denominator_mean) * (numerator_mean / denominator_mean) * denominator_variance
+            ) / (denominator_mean * denominator_mean)
+                then 0.0
+            else raw_unit_variance
+        end as unit_variance,
+        covariate_value,
+        {#- CUPED (regression adjustment on the unit's pre-period value of the same ratio metric):
+            linearised Y = (M - r D) / mean(D), Z = (X - r_x W) / mean(W); their per-unit variance
+            and covariance over the arm's units -#}
+        case
+            when covariate_value is not null and unit_count >= 2
+                then (
+                    pre_numerator_variance
+                    - 2.0 * covariate_value * pre_numerator_denominator_covariance
+                    + covariate_value * covariate_value * pre_denominator_variance
+                ) / (pre_denominator_mean * pre_denominator_mean)
+        end as covariate_unit_variance,
+        case
+            when covariate_value is not null and unit_count >= 2 and denominator_mean > 0
+                then (
+                    numerator_pre_numerator_covariance
+                    - covariate_value * numerator_pre_denominator_covariance
+                    - arm_value * denominator_pre_numerator_covariance
+                    + arm_value * covariate_value * denominator_pre_denominator_covariance
+                ) / (denominator_mean * pre_denominator_mean)
+        end as covariate_unit_covariance,
+        true as uses_t_distribution
+
+    from significance_ratio_arm_moments
+
+),
+
+{%- if latency_observations %}
+
+{#
+    Quantile metrics (latency p50/p95/p99) with the cluster-robust order-statistic interval of
+    Deng, Knoblich & Lu (2018): F^(q) at the sample quantile q is a ratio metric over units
+    (latencies <= q / latencies), its delta-method standard error sigma gives the rank interval
+    N (p -+ z sigma), and the order statistics at those ranks give the quantile's interval; its
+    standard error is (upper - lower) / (2 z).
+#}
+significance_latency_ranked as (
+
+    select
+        experiment_id,
+        variant_id,
+        unit_id,
+        latency_ms,
+        row_number() over (partition by experiment_id, variant_id order by latency_ms) as latency_rank,
+        {#- float: rank positions are computed in float arithmetic, not numeric -#}
+        cast(count(*) over (partition by experiment_id, variant_id) as double precision) as observation_count
+
+    from {{ latency_observations }}
+
+    where latency_ms is not null
+
+),
+
+{#- One pass per step over the observations, all levels at once (a column per level; hash
+    aggregates and hash joins on the arm only), then one row per arm x level. -#}
+significance_quantile_values as (
+
+    {#- linear interpolation between the order statistics at floor(h) and floor(h) + 1, h = 1 +
+        (N - 1) p (percentile_cont, numpy 'linear') -#}
+    select
+        experiment_id,
+        variant_id,
+        max(observation_count) as observation_count,
+        {%- for quantile in quantiles %}
+        {%- set position = '(1.0 + (observation_count - 1) * ' ~ quantile[1] ~ ')' %}
+        max(case when latency_rank = floor({{ position }}) then latency_ms end)
+        + max({{ position }} - floor({{ position }})) * (
+            max(case when latency_rank = least(floor({{ position }}) + 1, observation_count) then latency_ms end)
+            - max(case when latency_rank = floor({{ position }}) then latency_ms end)
+        ) as quantile_value_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from significance_latency_ranked
+
+    group by 1, 2
+
+),
+
+significance_quantile_unit_indicators as (
+
+    select
+        ranked.experiment_id,
+        ranked.variant_id,
+        ranked.unit_id,
+        {%- for quantile in quantiles %}
+        sum(case when ranked.latency_ms <= quantile_values.quantile_value_{{ loop.index }} then 1.0 else 0.0 end)
+            as below_count_{{ loop.index }},
+        {%- endfor %}
+        count(*) * 1.0 as observation_count
+
+    from significance_latency_ranked as ranked
+    inner join significance_quantile_values as quantile_values
+        on
+            ranked.experiment_id = quantile_values.experiment_id
+            and ranked.variant_id = quantile_values.variant_id
+
+    group by 1, 2, 3
+
+),
+
+{#- sigma_k: delta-method standard error over units of the share of latencies <= quantile k;
+    the rank interval N (p -+ z sigma) -#}
+significance_quantile_ranks as (
+
+    select
+        indicators.experiment_id,
+        indicators.variant_id,
+        quantile_values.observation_count,
+        count(*) as unit_count,
+        {%- for quantile in quantiles %}
+        {%- set sigma -%}
+        sqrt(
+            {{ ratio_metric_unit_variance(
+                'avg(indicators.below_count_' ~ loop.index ~ ')',
+                'avg(indicators.observation_count)',
+                'var_samp(indicators.below_count_' ~ loop.index ~ ')',
+                'var_samp(indicators.observation_count)',
+                'covar_samp(indicators.below_count_' ~ loop.index ~ ', indicators.observation_count)',
+            ) }} / count(*)
+        )
+        {%- endset %}
+        greatest(
+            1.0,
+            floor(quantile_values.observation_count * ({{ quantile[1] }} - {{ fn }}.stat_normal_quantile((1.0 - {{ alpha }} / 2.0)) * {{ sigma }}))
+        ) as lower_rank_{{ loop.index }},
+        least(
+            quantile_values.observation_count * 1.0,
+            ceiling(quantile_values.observation_count * ({{ quantile[1] }} + {{ fn }}.stat_normal_quantile((1.0 - {{ alpha }} / 2.0)) * {{ sigma }}))
+        ) as upper_rank_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from significance_quantile_unit_indicators as indicators
+    inner join significance_quantile_values as quantile_values
+        on
+            indicators.experiment_id = quantile_values.experiment_id
+            and indicators.variant_id = quantile_values.variant_id
+
+    group by 1, 2, 3
+
+),
+
+significance_quantile_bounds as (
+
+    select
+        ranks.experiment_id,
+        ranks.variant_id,
+        {%- for quantile in quantiles %}
+        max(case when ranked.latency_rank = ranks.lower_rank_{{ loop.index }} then ranked.latency_ms end)
+            as lower_value_{{ loop.index }},
+        max(case when ranked.latency_rank = ranks.upper_rank_{{ loop.index }} then ranked.latency_ms end)
+            as upper_value_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from significance_quantile_ranks as ranks
+    inner join significance_latency_ranked as ranked
+        on
+            ranks.experiment_id = ranked.experiment_id
+            and ranks.variant_id = ranked.variant_id
+
+    group by 1, 2
+
+),
+
+significance_quantile_arm_estimates as (
+
+    {%- for quantile in quantiles %}
+    select
+        ranks.experiment_id,
+        ranks.variant_id,
+        '{{ quantile[0] }}' as metric_name,
+        ranks.unit_count,
+        ranks.observation_count * 1.0 as denominator_total,
+        quantile_values.quantile_value_{{ loop.index }} as arm_value,
+        {#- the quantile's standard error is (X_upper - X_lower) / (2 z); stored per unit (x units)
+            so the shared steps apply -#}
+        (bounds.upper_value_{{ loop.index }} - bounds.lower_value_{{ loop.index }}) / (2.0 * {{ fn }}.stat_normal_quantile((1.0 - {{ alpha }} / 2.0)))
+        * (bounds.upper_value_{{ loop.index }} - bounds.lower_value_{{ loop.index }}) / (2.0 * {{ fn }}.stat_normal_quantile((1.0 - {{ alpha }} / 2.0)))
+        * ranks.unit_count as unit_variance,
+        cast(null as double precision) as covariate_value,
+        cast(null as double precision) as covariate_unit_variance,
+        cast(null as double precision) as covariate_unit_covariance,
+        false as uses_t_distribution
+    from significance_quantile_ranks as ranks
+    inner join significance_quantile_values as quantile_values
+        on
+            ranks.experiment_id = quantile_values.experiment_id
+            and ranks.variant_id = quantile_values.variant_id
+    inner join significance_quantile_bounds as bounds
+        on
+            ranks.experiment_id = bounds.experiment_id
+            and ranks.variant_id = bounds.variant_id
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+
+),
+{%- endif %}
+
 significance_arm_estimates as (
 
     select
-        significance_arm_statistics.experiment_id,
-        significance_arm_statistics.variant_id,
-        significance_arm_statistics.metric_name,
+        arms.*,
         {{ variants }}.experiment_name,
         {{ variants }}.variant_name,
-        significance_arm_statistics.unit_count,
-        significance_arm_statistics.denominator_total,
-        significance_arm_statistics.numerator_total
-        / nullif(significance_arm_statistics.denominator_total, 0) as arm_value,
-        {#- delta-method variance per unit; a result within rounding of zero (e.g. every unit's
-            ratio identical) counts as zero variance -#}
-        case
-            when
-                significance_arm_statistics.denominator_mean > 0
-                and significance_arm_statistics.unit_count >= 2
-                then
-                    case
-                        when
-                            {{ ratio_metric_unit_variance(
-                                'significance_arm_statistics.numerator_mean',
-                                'significance_arm_statistics.denominator_mean',
-                                'significance_arm_statistics.numerator_variance',
-                                'significance_arm_statistics.denominator_variance',
-                                'significance_arm_statistics.numerator_denominator_covariance',
-                            ) }}
-                            <= 1e-9 * (
-                                significance_arm_statistics.numerator_variance
-                                + (
-                                    significance_arm_statistics.numerator_mean
-                                    / significance_arm_statistics.denominator_mean
-                                ) ^ 2 * significance_arm_statistics.denominator_variance
-                            ) / significance_arm_statistics.denominator_mean ^ 2
-                            then 0.0
-                        else
-                            {{ ratio_metric_unit_variance(
-                                'significance_arm_statistics.numerator_mean',
-                                'significance_arm_statistics.denominator_mean',
-                                'significance_arm_statistics.numerator_variance',
-                                'significance_arm_statistics.denominator_variance',
-                                'significance_arm_statistics.numerator_denominator_covariance',
-                            ) }}
-                    end
-        end as unit_variance,
         {{ variants }}.is_control
 
-    from significance_arm_statistics
+    from (
+        select * from significance_ratio_arm_estimates
+        {%- if latency_observations %}
+        union all
+        select * from significance_quantile_arm_estimates
+        {%- endif %}
+    ) as arms
     inner join {{ variants }}
-        on significance_arm_statistics.variant_id = {{ variants }}.variant_id
+        on arms.variant_id = {{ variants }}.variant_id
 
 ),
 
@@ -176,12 +519,76 @@ significance_sample_ratio_mismatch as (
 
 ),
 
+{#
+    The decision basis per experiment: fixed horizon once the analysed data reaches the planned
+    end (its last day is on or after the planned end's UTC day) or holds the planned number of
+    units; sequential (anytime-valid) before that and for experiments without a plan.
+#}
+significance_decision_bases as (
+
+    select
+        coverage.experiment_id,
+        {{ experiments }}.primary_metric_name,
+        case
+            when
+                {{ experiments }}.planned_end_date is not null
+                and coverage.last_metric_date >= {{ experiments }}.planned_end_date
+                then 'fixed_horizon'
+            when
+                {{ experiments }}.planned_unit_count is not null
+                and coverage.analysed_unit_count >= {{ experiments }}.planned_unit_count
+                then 'fixed_horizon'
+            else 'sequential'
+        end as decision_basis,
+        case
+            when
+                {{ experiments }}.planned_end_date is not null
+                and coverage.last_metric_date >= {{ experiments }}.planned_end_date
+                then 'planned_end_reached'
+            when
+                {{ experiments }}.planned_unit_count is not null
+                and coverage.analysed_unit_count >= {{ experiments }}.planned_unit_count
+                then 'planned_units_reached'
+            when {{ experiments }}.planned_end_date is not null or {{ experiments }}.planned_unit_count is not null
+                then 'before_planned_end'
+            else 'no_plan'
+        end as decision_basis_reason
+
+    from (
+        select
+            experiment_id,
+            max(last_metric_date) as last_metric_date,
+            count(distinct unit_id) as analysed_unit_count
+        from {{ unit_totals }}
+        group by 1
+    ) as coverage
+    left join {{ experiments }}
+        on coverage.experiment_id = {{ experiments }}.experiment_id
+
+),
+
 significance_comparisons as (
 
     select
         treatment_arms.experiment_id,
         treatment_arms.experiment_name,
         treatment_arms.metric_name,
+        case
+            when treatment_arms.metric_name = case significance_decision_bases.primary_metric_name
+                {%- for alias in parsed.aliases %}
+                    when '{{ alias[0] }}' then '{{ alias[1] }}'
+                {%- endfor %}
+                    else significance_decision_bases.primary_metric_name
+                end
+                then 'primary'
+            {%- if guardrails %}
+            when treatment_arms.metric_name in ({% for guardrail in guardrails %}'{{ guardrail[0] }}'{{ ', ' if not loop.last }}{% endfor %})
+                then 'guardrail'
+            {%- endif %}
+            else 'secondary'
+        end as metric_role,
+        significance_decision_bases.decision_basis,
+        significance_decision_bases.decision_basis_reason,
         control_arms.variant_id as control_variant_id,
         control_arms.variant_name as control_variant_name,
         treatment_arms.variant_id as treatment_variant_id,
@@ -190,14 +597,37 @@ significance_comparisons as (
         treatment_arms.unit_count as n_treatment_units,
         control_arms.arm_value as control_value,
         treatment_arms.arm_value as treatment_value,
-        treatment_arms.arm_value - control_arms.arm_value as diff,
-        (treatment_arms.arm_value - control_arms.arm_value) / nullif(abs(control_arms.arm_value), 0) as relative_lift,
+        treatment_arms.arm_value - control_arms.arm_value as diff_unadjusted,
         control_arms.unit_variance as control_unit_variance,
         treatment_arms.unit_variance as treatment_unit_variance,
         control_arms.unit_variance / control_arms.unit_count as control_variance_of_mean,
         treatment_arms.unit_variance / treatment_arms.unit_count as treatment_variance_of_mean,
         control_arms.denominator_total as control_denominator_total,
         treatment_arms.denominator_total as treatment_denominator_total,
+        treatment_arms.uses_t_distribution,
+        {#- CUPED theta pooled over the two arms: the value minimising the variance of the
+            adjusted difference, sum(cov / n) / sum(var(Z) / n) -#}
+        case
+            when
+                treatment_arms.covariate_unit_variance is not null
+                and control_arms.covariate_unit_variance is not null
+                and treatment_arms.unit_variance > 0
+                and control_arms.unit_variance > 0
+                and treatment_arms.covariate_unit_variance / treatment_arms.unit_count
+                + control_arms.covariate_unit_variance / control_arms.unit_count > 0
+                then (
+                    treatment_arms.covariate_unit_covariance / treatment_arms.unit_count
+                    + control_arms.covariate_unit_covariance / control_arms.unit_count
+                ) / (
+                    treatment_arms.covariate_unit_variance / treatment_arms.unit_count
+                    + control_arms.covariate_unit_variance / control_arms.unit_count
+                )
+        end as cuped_theta,
+        treatment_arms.covariate_value - control_arms.covariate_value as covariate_diff,
+        control_arms.covariate_unit_variance / control_arms.unit_count as control_covariate_variance_of_mean,
+        treatment_arms.covariate_unit_variance / treatment_arms.unit_count as treatment_covariate_variance_of_mean,
+        control_arms.covariate_unit_covariance / control_arms.unit_count as control_covariance_of_means,
+        treatment_arms.covariate_unit_covariance / treatment_arms.unit_count as treatment_covariance_of_means,
         significance_sample_ratio_mismatch.srm_p_value
 
     from significance_arm_estimates as treatment_arms
@@ -208,8 +638,31 @@ significance_comparisons as (
             and control_arms.is_control
     left join significance_sample_ratio_mismatch
         on treatment_arms.experiment_id = significance_sample_ratio_mismatch.experiment_id
+    left join significance_decision_bases
+        on treatment_arms.experiment_id = significance_decision_bases.experiment_id
 
     where not treatment_arms.is_control
+
+),
+
+significance_adjusted_arms as (
+
+    select
+        *,
+        diff_unadjusted - coalesce(cuped_theta * covariate_diff, 0.0) as diff,
+        {#- >= 0 by Cauchy-Schwarz; greatest() only absorbs rounding -#}
+        case
+            when cuped_theta is null then treatment_variance_of_mean
+            else greatest(0.0, treatment_variance_of_mean - 2.0 * cuped_theta * treatment_covariance_of_means
+                + cuped_theta * cuped_theta * treatment_covariate_variance_of_mean)
+        end as treatment_adjusted_variance_of_mean,
+        case
+            when cuped_theta is null then control_variance_of_mean
+            else greatest(0.0, control_variance_of_mean - 2.0 * cuped_theta * control_covariance_of_means
+                + cuped_theta * cuped_theta * control_covariate_variance_of_mean)
+        end as control_adjusted_variance_of_mean
+
+    from significance_comparisons
 
 ),
 
@@ -217,18 +670,65 @@ significance_welch_tests as (
 
     select
         *,
-        sqrt(treatment_variance_of_mean + control_variance_of_mean) as standard_error,
+        sqrt(treatment_variance_of_mean + control_variance_of_mean) as standard_error_unadjusted,
+        sqrt(treatment_adjusted_variance_of_mean + control_adjusted_variance_of_mean) as standard_error,
         case
-            when treatment_variance_of_mean + control_variance_of_mean > 0
+            when uses_t_distribution and treatment_adjusted_variance_of_mean + control_adjusted_variance_of_mean > 0
                 then {{ welch_degrees_of_freedom(
-                    'treatment_variance_of_mean',
+                    'treatment_adjusted_variance_of_mean',
                     'n_treatment_units',
-                    'control_variance_of_mean',
+                    'control_adjusted_variance_of_mean',
                     'n_control_units',
                 ) }}
-        end as degrees_of_freedom
+        end as degrees_of_freedom,
+        {%- set worse_sign -%}
+            case metric_name
+            {%- for guardrail in guardrails %}
+                when '{{ guardrail[0] }}' then {{ '1.0' if guardrail[1] == 'increase' else '-1.0' }}
+            {%- endfor %}
+            end
+        {%- endset %}
+        {%- set margin -%}
+            case metric_name
+            {%- for guardrail in guardrails %}
+                when '{{ guardrail[0] }}' then {{ guardrail[2] }}
+            {%- endfor %}
+            end
+        {%- endset %}
+        case when metric_role = 'guardrail' then cast({{ margin }} as double precision) end as non_inferiority_margin,
+        case when metric_role = 'guardrail' then {{ worse_sign }} end as worse_direction
 
-    from significance_comparisons
+    from significance_adjusted_arms
+
+),
+
+significance_statistics as (
+
+    select
+        *,
+        diff / nullif(standard_error, 0) as t_statistic,
+        case
+            when standard_error > 0 and uses_t_distribution
+                then {{ fn }}.stat_t_quantile((1.0 - {{ alpha }} / 2.0), degrees_of_freedom) * standard_error
+            when standard_error > 0
+                then {{ fn }}.stat_normal_quantile((1.0 - {{ alpha }} / 2.0)) * standard_error
+        end as ci_half_width,
+        case
+            when standard_error > 0
+                then {{ confidence_sequence_half_width(
+                    'standard_error * standard_error',
+                    'n_treatment_units + n_control_units',
+                    tuning_units,
+                    alpha,
+                ) }}
+        end as sequential_half_width,
+        {#- non-inferiority: H0 "worse by margin x |control| or more"; z > 0 favours the treatment -#}
+        case
+            when metric_role = 'guardrail' and standard_error > 0
+                then (non_inferiority_margin * abs(control_value) - worse_direction * diff) / standard_error
+        end as non_inferiority_statistic
+
+    from significance_welch_tests
 
 ),
 
@@ -236,27 +736,68 @@ significance_p_values as (
 
     select
         *,
-        diff / nullif(standard_error, 0) as t_statistic,
-        diff - {{ welch_confidence_half_width('standard_error', 'degrees_of_freedom') }} as ci_lower,
-        diff + {{ welch_confidence_half_width('standard_error', 'degrees_of_freedom') }} as ci_upper,
-        {{ welch_p_value('diff', 'nullif(standard_error, 0)', 'degrees_of_freedom') }} as p_value,
         case
-            when degrees_of_freedom is not null
-                then {{ sequential_p_value(
-                    'diff / standard_error',
-                    'n_treatment_units + n_control_units',
-                    var('statistics_sequential_tuning_units', 5000),
-                    alpha,
+            when standard_error > 0 and uses_t_distribution
+                then {{ fn }}.stat_t_two_sided_p(t_statistic, degrees_of_freedom)
+            when standard_error > 0
+                then 2.0 * {{ fn }}.stat_normal_sf(abs(t_statistic))
+        end as p_value,
+        case
+            when standard_error > 0
+                then {{ sequential_p_value('t_statistic', 'n_treatment_units + n_control_units', tuning_units, alpha) }}
+        end as p_value_sequential,
+        case
+            when non_inferiority_statistic is not null and uses_t_distribution
+                then {{ one_sided_p_value(
+                    'non_inferiority_statistic',
+                    fn ~ '.stat_t_two_sided_p(non_inferiority_statistic, degrees_of_freedom)',
                 ) }}
-        end as p_value_sequential
+            when non_inferiority_statistic is not null
+                then {{ one_sided_p_value('non_inferiority_statistic', '2.0 * ' ~ fn ~ '.stat_normal_sf(abs(non_inferiority_statistic))') }}
+        end as p_value_non_inferiority,
+        case
+            when non_inferiority_statistic is not null
+                then {{ sequential_one_sided_p_value(
+                    'non_inferiority_statistic', 'n_treatment_units + n_control_units', tuning_units, alpha
+                ) }}
+        end as p_value_non_inferiority_sequential,
+        {#- the opposite one-sided test (worse than the margin), for the 'breached' verdict -#}
+        case
+            when non_inferiority_statistic is not null and decision_basis = 'sequential'
+                then {{ sequential_one_sided_p_value(
+                    '-non_inferiority_statistic', 'n_treatment_units + n_control_units', tuning_units, alpha
+                ) }}
+            when non_inferiority_statistic is not null and uses_t_distribution
+                then {{ one_sided_p_value(
+                    '-non_inferiority_statistic',
+                    fn ~ '.stat_t_two_sided_p(non_inferiority_statistic, degrees_of_freedom)',
+                ) }}
+            when non_inferiority_statistic is not null
+                then {{ one_sided_p_value('-non_inferiority_statistic', '2.0 * ' ~ fn ~ '.stat_normal_sf(abs(non_inferiority_statistic))') }}
+        end as p_value_breach
 
-    from significance_welch_tests
+    from significance_statistics
+
+),
+
+significance_decision_p_values as (
+
+    select
+        *,
+        case
+            when metric_role = 'guardrail' and decision_basis = 'fixed_horizon' then p_value_non_inferiority
+            when metric_role = 'guardrail' then p_value_non_inferiority_sequential
+            when decision_basis = 'fixed_horizon' then p_value
+            else p_value_sequential
+        end as p_value_decision
+
+    from significance_p_values
 
 ),
 
 significance_p_values_adjusted as (
 
-    {{ adjusted_p_values('significance_p_values', 'p_value', ['experiment_id']) }}
+    {{ adjusted_p_values('significance_decision_p_values', 'p_value_decision', ['experiment_id', 'metric_role']) }}
 
 ),
 
@@ -266,6 +807,7 @@ significance_gates as (
         experiment_id,
         experiment_name,
         metric_name,
+        metric_role,
         control_variant_id,
         control_variant_name,
         treatment_variant_id,
@@ -275,22 +817,46 @@ significance_gates as (
         control_value,
         treatment_value,
         diff,
-        relative_lift,
+        diff_unadjusted,
+        diff / nullif(abs(control_value), 0) as relative_lift,
         standard_error,
+        standard_error_unadjusted,
+        cuped_theta,
+        case
+            when cuped_theta is not null and standard_error_unadjusted > 0
+                then 1.0 - (standard_error * standard_error) / (standard_error_unadjusted * standard_error_unadjusted)
+        end as variance_reduction,
         degrees_of_freedom,
         t_statistic,
-        ci_lower,
-        ci_upper,
+        diff - ci_half_width as ci_lower,
+        diff + ci_half_width as ci_upper,
         p_value,
-        p_value_holm as p_value_adjusted,
-        p_value_benjamini_hochberg,
+        diff - sequential_half_width as ci_lower_sequential,
+        diff + sequential_half_width as ci_upper_sequential,
         p_value_sequential,
+        non_inferiority_margin,
+        p_value_non_inferiority,
+        p_value_non_inferiority_sequential,
+        p_value_breach,
+        decision_basis,
+        decision_basis_reason,
+        case when decision_basis = 'fixed_horizon' then diff - ci_half_width else diff - sequential_half_width end
+            as decision_ci_lower,
+        case when decision_basis = 'fixed_horizon' then diff + ci_half_width else diff + sequential_half_width end
+            as decision_ci_upper,
+        p_value_decision,
+        {#- guardrails are not adjusted: the guardrail check passes only when every guardrail
+            passes (an intersection-union test), which keeps its level without adjustment -#}
+        case when metric_role = 'guardrail' then p_value_decision else p_value_holm end as p_value_adjusted,
+        case when metric_role = 'guardrail' then p_value_decision else p_value_benjamini_hochberg end
+            as p_value_benjamini_hochberg,
+        family_size,
         srm_p_value,
         case
             when srm_p_value < {{ var('statistics_srm_threshold', 0.001) }} then 'srm'
             when least(n_control_units, n_treatment_units) < {{ var('statistics_minimum_units', 30) }}
                 then 'too_few_units'
-            when control_denominator_total = 0 or treatment_denominator_total = 0 then 'no_data'
+            when coalesce(control_denominator_total, 0) = 0 or coalesce(treatment_denominator_total, 0) = 0 then 'no_data'
             when control_unit_variance = 0 or treatment_unit_variance = 0 then 'zero_variance'
             when control_value = 0 then 'control_mean_zero'
             else 'ok'
@@ -304,7 +870,16 @@ significance_results as (
 
     select
         *,
-        case when status = 'ok' then p_value_adjusted < {{ alpha }} end as is_significant
+        case when status = 'ok' then p_value_adjusted < {{ alpha }} end as is_significant,
+        case
+            when status <> 'ok' then null
+            when metric_role = 'guardrail' and p_value_adjusted < {{ alpha }} then 'non_inferior'
+            when metric_role = 'guardrail' and p_value_breach < {{ alpha }} then 'breached'
+            when metric_role = 'guardrail' then 'inconclusive'
+            when p_value_adjusted < {{ alpha }} and diff > 0 then 'increase'
+            when p_value_adjusted < {{ alpha }} then 'decrease'
+            else 'not_significant'
+        end as verdict
 
     from significance_gates
 

@@ -55,3 +55,59 @@
         ))
     )
 {%- endmacro %}
+
+{#
+    The building blocks below are plain SQL expressions (+ - * /, sqrt, ln, exp, greatest,
+    least, case): no PostgreSQL-only operator, so they port to other SQL engines as they are.
+#}
+
+{# rho^2 of the normal mixture boundary, tuned for tuning_units units at level alpha (§5). #}
+{% macro sequential_rho_squared(tuning_units=5000, alpha=0.05) -%}
+    ((-2.0 * ln({{ alpha }}) + ln(1.0 - 2.0 * ln({{ alpha }}))) / {{ tuning_units }})
+{%- endmacro %}
+
+{#
+    Half-width of the anytime-valid confidence sequence for a difference with variance
+    `variance_of_diff` (= vt + vc) after total_units = n_T + n_C units (Waudby-Smith et al.,
+    arXiv:2103.06476 eq. 9; the boundary of sequential_p_value):
+    sqrt(N v) * sqrt(2 (N rho^2 + 1) / (N rho)^2 * ln(sqrt(N rho^2 + 1) / alpha)).
+#}
+{% macro confidence_sequence_half_width(variance_of_diff, total_units, tuning_units=5000, alpha=0.05) -%}
+    {%- set n_rho_squared = '((' ~ total_units ~ ') * ' ~ sequential_rho_squared(tuning_units, alpha) ~ ')' -%}
+    (
+        sqrt(({{ total_units }}) * ({{ variance_of_diff }}))
+        * sqrt(
+            2.0 * ({{ n_rho_squared }} + 1.0)
+            / (({{ total_units }}) * {{ n_rho_squared }})
+            * ln(sqrt({{ n_rho_squared }} + 1.0) / {{ alpha }})
+        )
+    )
+{%- endmacro %}
+
+{#
+    One-sided anytime-valid p-value for the alternative "z > 0": the two-sided mixture p-value
+    when z is positive, 1 otherwise. Valid because the two-sided martingale crossing its
+    boundary is a superset of the one-sided crossing (Ville's inequality still bounds it by alpha).
+#}
+{% macro sequential_one_sided_p_value(z, total_units, tuning_units=5000, alpha=0.05) -%}
+    case when ({{ z }}) > 0 then {{ sequential_p_value(z, total_units, tuning_units, alpha) }} else 1.0 end
+{%- endmacro %}
+
+{#
+    One-sided p-value P(T > t) from the two-sided p-value of |t| (Student t or normal):
+    p2 / 2 when t > 0, 1 - p2 / 2 otherwise.
+#}
+{% macro one_sided_p_value(t, two_sided_p) -%}
+    case when ({{ t }}) > 0 then ({{ two_sided_p }}) / 2.0 else 1.0 - ({{ two_sided_p }}) / 2.0 end
+{%- endmacro %}
+
+{#
+    Minimum detectable effect (absolute) of a two-sided test at level alpha with the given power:
+    (z_{1 - alpha/2} + z_{power}) * se (STATISTICS.md §8.5).
+#}
+{% macro minimum_detectable_effect(standard_error, alpha=0.05, power=0.8) -%}
+    (
+        ({{ statistics_schema() }}.stat_normal_quantile((1.0 - {{ alpha }} / 2.0)) + {{ statistics_schema() }}.stat_normal_quantile({{ power }}))
+        * ({{ standard_error }})
+    )
+{%- endmacro %}

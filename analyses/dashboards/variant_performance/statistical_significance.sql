@@ -3,7 +3,8 @@
     metric, over the window the dashboard filters select. The unit-day rows in the window are
     re-aggregated per unit FIRST, then the same macro as the mart variant_significance runs
     (significance_ctes), so with no filter this card equals variant_significance row for row
-    (tests/python/statistics/test_end_to_end.py).
+    (tests/python/statistics/test_statistics_end_to_end.py). Latency quantiles need the
+    generations themselves: those of the unit-days in the window (the join carries the filters).
     Filters: experiment -> unit_daily_statistics.experiment_name, date range -> .metric_date.
 #}
 with
@@ -19,25 +20,59 @@ unit_daily_statistics as (
 
 ),
 
+latency_observations as (
+
+    select
+        generations.experiment_id,
+        generations.variant_id,
+        generations.unit_id,
+        generations.latency_ms
+    from {{ ref('generations') }} as generations
+    inner join {{ ref('unit_daily_statistics') }}
+        on
+            generations.experiment_id = {{ ref('unit_daily_statistics') }}.experiment_id
+            and generations.variant_id = {{ ref('unit_daily_statistics') }}.variant_id
+            and generations.unit_id = {{ ref('unit_daily_statistics') }}.unit_id
+            and generations.generated_date = {{ ref('unit_daily_statistics') }}.metric_date
+    where
+        generations.latency_ms is not null
+        [[and {{ metabase_filter('experiment') }}]]  -- noqa: PRS, LT02
+        [[and {{ metabase_filter('date_range') }}]]  -- noqa: PRS, LT02
+
+),
+
+unit_pre_period_statistics as (
+
+    select * from {{ ref('unit_pre_period_statistics') }}
+
+),
+
 variants as (
 
     select * from {{ ref('variants') }}
 
 ),
 
-unit_window_totals as (
+experiments as (
 
-    {{ unit_window_totals('unit_daily_statistics') }}
+    select * from {{ ref('experiments') }}
 
 ),
 
-{{ significance_ctes('unit_window_totals', 'variants') }},
+unit_window_totals as (
+
+    {{ unit_window_totals('unit_daily_statistics', 'unit_pre_period_statistics') }}
+
+),
+
+{{ significance_ctes('unit_window_totals', 'variants', 'experiments', 'latency_observations') }},
 
 statistical_significance as (
 
     select
         experiment_name,
         metric_name,
+        metric_role,
         treatment_variant_name,
         control_variant_name,
         n_control_units,
@@ -46,18 +81,24 @@ statistical_significance as (
         treatment_value,
         diff,
         relative_lift,
-        ci_lower,
-        ci_upper,
+        decision_basis,
+        decision_basis_reason,
+        decision_ci_lower,
+        decision_ci_upper,
         p_value,
-        p_value_adjusted,
         p_value_sequential,
+        p_value_decision,
+        p_value_adjusted,
+        family_size,
+        variance_reduction,
         is_significant,
+        verdict,
         status
 
     from significance_results
 
 )
 
-{# by experiment, treatment variant, metric; no trailing comment: the query may be wrapped #}
+{# by experiment, treatment variant, role, metric; no trailing comment: the query may be wrapped #}
 select * from statistical_significance
-order by 1 asc, 3 asc, 2 asc
+order by 1 asc, 4 asc, 3 asc, 2 asc

@@ -76,7 +76,11 @@ experiments_with_stats as (
         experiments.started_date,
         experiments.started_at,
         experiments.ended_at,
-        experiments.created_at
+        experiments.created_at,
+        experiments.planned_end_at,
+        experiments.planned_end_date,
+        experiments.planned_unit_count,
+        experiments.target_relative_effect
 
     from experiments
     left join variant_counts

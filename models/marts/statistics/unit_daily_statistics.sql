@@ -36,6 +36,12 @@ experiments as (
 
 ),
 
+model_token_prices as (
+
+    select * from {{ ref('model_token_prices') }}
+
+),
+
 {% if is_incremental() %}
 -- noqa: disable=LT02
 
@@ -54,12 +60,20 @@ days_to_rebuild as (
 
 generations_in_scope as (
 
-    select *
+    select
+        generations.*,
+        {#- priced when both token counts and the model's prices are known -#}
+        (
+            generations.prompt_tokens * model_token_prices.usd_per_million_prompt_tokens
+            + generations.completion_tokens * model_token_prices.usd_per_million_completion_tokens
+        ) / 1000000.0 as cost_usd
 
     from generations
+    left join model_token_prices
+        on generations.model_name = model_token_prices.model_name
 
     {% if is_incremental() %}
-        where generated_date in (select days_to_rebuild.generated_date from days_to_rebuild)
+        where generations.generated_date in (select days_to_rebuild.generated_date from days_to_rebuild)
     {% endif %}
 
 ),
@@ -84,6 +98,8 @@ generations_aggregated_to_unit_days as (
         coalesce(sum(alignment_score::numeric), 0)::float8 as alignment_score_sum,
         count(diversity_score) as diversity_scored_count,
         coalesce(sum(diversity_score::numeric), 0)::float8 as diversity_score_sum,
+        count(cost_usd) as cost_priced_count,
+        coalesce(sum(cost_usd::numeric), 0)::float8 as cost_usd_sum,
         max(last_received_at) as last_received_at
 
     from generations_in_scope
@@ -112,6 +128,8 @@ unit_days_named as (
         generations_aggregated_to_unit_days.alignment_score_sum,
         generations_aggregated_to_unit_days.diversity_scored_count,
         generations_aggregated_to_unit_days.diversity_score_sum,
+        generations_aggregated_to_unit_days.cost_priced_count,
+        generations_aggregated_to_unit_days.cost_usd_sum,
         generations_aggregated_to_unit_days.metric_date,
         generations_aggregated_to_unit_days.last_received_at
 

@@ -1,3 +1,6 @@
+{#- planned_end_at, planned_unit_count and target_relative_effect are optional in the source
+    contract: null when the platform's table lacks them (macro existing_source_columns). -#}
+{%- set available = existing_source_columns(source('exp', 'experiments')).split() -%}
 with
 
 source as (
@@ -18,10 +21,35 @@ renamed as (
         (started_at at time zone 'UTC')::date as started_date,
         started_at,
         ended_at,
-        created_at
+        created_at,
+        {% if 'planned_end_at' in available -%}
+            planned_end_at
+        {%- else -%}
+            null::timestamptz as planned_end_at
+        {%- endif %},
+        {% if 'planned_unit_count' in available -%}
+            planned_unit_count
+        {%- else -%}
+            null::integer as planned_unit_count
+        {%- endif %},
+        {% if 'target_relative_effect' in available -%}
+            target_relative_effect
+        {%- else -%}
+            null::float8 as target_relative_effect
+        {%- endif %}
 
     from source
 
+),
+
+with_planned_end_date as (
+
+    select
+        *,
+        (planned_end_at at time zone 'UTC')::date as planned_end_date
+
+    from renamed
+
 )
 
-select * from renamed
+select * from with_planned_end_date

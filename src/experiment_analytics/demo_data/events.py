@@ -5,10 +5,12 @@ give two uniforms in [0, 1); the key is a generation's global index (or a user's
 number; keys stay below 2^32, all the hash mixes) and the stream names the draw. A row is
 therefore a pure function of (seed, row, stream): no `random()`, no state, no dependence on
 plan shape, parallel workers or the order chunks run in. Streams: 1-11 per generation, 30-31
-per user, 100 + experiment id per unit (variant choice).
+per user, 100 + experiment id per unit (variant choice), 40-44 per user-day of activity.
 """
 
 from __future__ import annotations
+
+import math
 
 from experiment_analytics.demo_data.plan import Plan, Slice
 from experiment_analytics.demo_data.scenario import (
@@ -22,6 +24,10 @@ from experiment_analytics.demo_data.scenario import (
     VARIANT_TRUTHS,
 )
 
+# Mean of one request's latency over its user's median: lognormal spread times retries.
+LATENCY_SIGMA_MEAN_FACTOR = math.exp(LATENCY_SIGMA**2 / 2) * (
+    1.0 + LATENCY_RETRY_SHARE * (LATENCY_RETRY_FACTOR - 1.0)
+)
 # Seeds are spread this far apart so the streams of two seeds never overlap.
 SEED_STRIDE = 1024
 LATE_GENERATION_SHARE = 0.015
@@ -495,4 +501,87 @@ cross join lateral (values
     ('alignment_score', a.alignment_mean, a.alignment_variance),
     ('diversity_score', a.diversity_mean, a.diversity_variance)
 ) as m (metric_name, mean, variance)
+"""
+
+
+# The users' own activity before and around the experiments (exp.unit_daily_activity, the
+# pre-period CUPED adjusts on): every user of the pool, every day from %(first_day)s to the day
+# before %(end_at)s, active on ACTIVE_DAY_SHARE of the days with 1 + floor(Exponential(5))
+# generations, served by the baseline policy (pv-2026.08.3 on orion-8b). The user's own traits
+# (the keep-probability offset, stream 30, and the latency factor, stream 31) are the ones their
+# experiment units have, so pre- and in-experiment values of a unit are correlated (about 0.6
+# for acceptance); the day's sums are drawn directly (normal approximations of the binomial and
+# lognormal sums), streams 40-44 of the key user_number * 64 + day.
+ACTIVE_DAY_SHARE = 0.7
+UNIT_DAILY_ACTIVITY_SQL = f"""
+insert into exp.unit_daily_activity (
+    unit_id, activity_date, generation_count, accepted_count, edit_count, token_measured_count,
+    total_tokens, latency_measured_count, latency_ms_sum, constraint_respect_scored_count,
+    constraint_respect_score_sum, alignment_scored_count, alignment_score_sum,
+    diversity_scored_count, diversity_score_sum
+)
+with
+    users as (
+        select
+            u.user_number,
+            least(0.999, greatest(0.0,
+                0.40 + {USER_OFFSET_HALF_WIDTH} * (2.0 * {_high(_hash("u.user_number", 30))} - 1.0)
+            )) as keep_probability,
+            620.0 * exp({LATENCY_USER_SIGMA} * {_normal(_hash("u.user_number", 31))})
+                as user_latency_median_ms
+        from generate_series(1, %(user_pool)s) as u (user_number)
+    ),
+    user_days as (
+        select
+            users.*,
+            d.day_number,
+            (%(first_day)s::date + d.day_number) as activity_date,
+            {_hash("users.user_number * 64 + d.day_number", 40)} as h40,
+            {_hash("users.user_number * 64 + d.day_number", 41)} as h41,
+            {_hash("users.user_number * 64 + d.day_number", 42)} as h42,
+            {_hash("users.user_number * 64 + d.day_number", 43)} as h43,
+            {_hash("users.user_number * 64 + d.day_number", 44)} as h44
+        from users
+        cross join generate_series(
+            0, (%(end_at)s::timestamptz at time zone 'UTC')::date - %(first_day)s::date - 1
+        ) as d (day_number)
+        offset 0
+    ),
+    active_days as (
+        select
+            user_days.*,
+            least(40, 1 + floor(-5.0 * ln(1.0 - {_low("h40")})))::integer as n
+        from user_days
+        where {_high("h40")} < {ACTIVE_DAY_SHARE}
+    ),
+    drawn as (
+        select
+            a.*,
+            least(a.n, greatest(0, round(
+                a.n * a.keep_probability
+                + sqrt(a.n * a.keep_probability * (1.0 - a.keep_probability)) * {_normal("a.h41")}
+            )))::integer as accepted,
+            least(a.n, greatest(0, round(a.n * 0.005 + sqrt(a.n * 0.005) * {_normal("a.h43")})))
+                ::integer as violations
+        from active_days as a
+    )
+select
+    'user-' || lpad(user_number::text, 7, '0'),
+    activity_date,
+    n,
+    accepted,
+    greatest(0, round(accepted * 0.35 * 2.055 + sqrt(accepted * 0.35) * 1.6
+        * {_normal("h41", sine=True)}))::integer,
+    n,
+    round(n * 888.0 * exp(0.5 * {_normal("h42", sine=True)} / sqrt(n)))::bigint,
+    n,
+    round(10.0 * n * user_latency_median_ms * {LATENCY_SIGMA_MEAN_FACTOR!r}
+        * exp({LATENCY_SIGMA} * {_normal("h42")} / sqrt(n))) / 10.0,
+    n,
+    n - violations * 0.375,
+    n,
+    round(10000.0 * n * (0.81 + 0.08 * {_normal("h43", sine=True)} / sqrt(n))) / 10000.0,
+    n,
+    round(10000.0 * n * (0.57 + 0.12 * {_normal("h44")} / sqrt(n))) / 10000.0
+from drawn
 """

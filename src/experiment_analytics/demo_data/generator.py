@@ -38,6 +38,9 @@ from experiment_analytics.warehouse.source_contract import SOURCE_TABLES
 _logger = logging.getLogger(__name__)
 
 MAX_SEED = 2**40
+# Users' own activity (exp.unit_daily_activity) starts this long before the history, so the
+# experiments that start early still have a pre-period (CUPED uses 14 days by default).
+PRE_PERIOD = timedelta(days=14)
 MAX_EVENTS = 200_000_000
 WORKERS = 2
 
@@ -126,7 +129,21 @@ def generate(
             _create_units(conn, plan, seed)
             cur.execute(event_sql.ASSIGNMENTS_SQL)
             assignments = cur.rowcount
-        _logger.info("%s assignments of %s users", f"{assignments:,}", f"{plan.user_pool:,}")
+            cur.execute(
+                event_sql.UNIT_DAILY_ACTIVITY_SQL,
+                {
+                    **_common_params(plan, seed),
+                    "first_day": (plan.history_start - PRE_PERIOD).date(),
+                    "end_at": end_at,
+                },
+            )
+            activity_rows = cur.rowcount
+        _logger.info(
+            "%s assignments of %s users; %s user-days of pre-period activity",
+            f"{assignments:,}",
+            f"{plan.user_pool:,}",
+            f"{activity_rows:,}",
+        )
         with _indexes_dropped(conn, "events"):
             inserted, generations = _draw_days(
                 settings,
@@ -404,6 +421,11 @@ def _insert_dimensions(cur, plan: Plan, seed: int) -> None:
             days=2, hours=experiment.id
         )
         ended_at = window.stopped_at if experiment.status == "completed" and window else None
+        planned_end_at = (
+            started_at + timedelta(days=experiment.planned_days)
+            if started_at and experiment.planned_days is not None
+            else None
+        )
         experiment_rows.append(
             (
                 experiment.id,
@@ -415,6 +437,9 @@ def _insert_dimensions(cur, plan: Plan, seed: int) -> None:
                 started_at,
                 ended_at,
                 created_at,
+                planned_end_at,
+                experiment.planned_unit_count,
+                experiment.target_relative_effect,
             )
         )
         for variant in experiment.variants:
@@ -432,7 +457,8 @@ def _insert_dimensions(cur, plan: Plan, seed: int) -> None:
     execute_values(
         cur,
         "insert into exp.experiments (id, name, description, hypothesis, status,"
-        " primary_metric, started_at, ended_at, created_at) values %s",
+        " primary_metric, started_at, ended_at, created_at, planned_end_at, planned_unit_count,"
+        " target_relative_effect) values %s",
         experiment_rows,
     )
     execute_values(

@@ -203,6 +203,11 @@ class ExperimentSpec:
     variants: tuple[VariantSpec, ...] = field(default_factory=tuple)
     acceptance_offset: float = 0.0  # the product surface's own level, same for every variant
     has_sample_ratio_mismatch: bool = False
+    # The plan (optional source columns): planned duration in days from the start, planned
+    # sample size in units, and the relative effect on the primary metric it is sized for.
+    planned_days: float | None = None
+    planned_unit_count: int | None = None
+    target_relative_effect: float | None = None
 
 
 EXPERIMENTS: tuple[ExperimentSpec, ...] = (
@@ -217,6 +222,8 @@ EXPERIMENTS: tuple[ExperimentSpec, ...] = (
         None,
         1.0,
         (VariantSpec(11, "control", True, 0.5, 2), VariantSpec(12, "concise", False, 0.5, 3)),
+        planned_days=28.0,
+        target_relative_effect=0.05,
     ),
     ExperimentSpec(
         2,
@@ -233,6 +240,8 @@ EXPERIMENTS: tuple[ExperimentSpec, ...] = (
             VariantSpec(22, "orion-70b", False, 0.3, 4),
             VariantSpec(23, "orion-70b-speculative", False, 0.3, 5),
         ),
+        planned_days=21.0,
+        target_relative_effect=0.05,
     ),
     ExperimentSpec(
         3,
@@ -264,6 +273,7 @@ EXPERIMENTS: tuple[ExperimentSpec, ...] = (
         15.6,
         0.7,
         (VariantSpec(41, "control", True, 0.5, 2), VariantSpec(42, "lyra-3b", False, 0.5, 6)),
+        planned_days=21.0,
     ),
     ExperimentSpec(
         5,
@@ -279,6 +289,8 @@ EXPERIMENTS: tuple[ExperimentSpec, ...] = (
             VariantSpec(51, "control", True, 0.5, 2),
             VariantSpec(52, "warm-cache", False, 0.5, 2, latency_factor=0.8),
         ),
+        planned_days=14.0,
+        target_relative_effect=0.1,
     ),
     ExperimentSpec(
         6,
@@ -291,6 +303,7 @@ EXPERIMENTS: tuple[ExperimentSpec, ...] = (
         12.8,
         1.0,
         (VariantSpec(61, "control", True, 0.5, 1), VariantSpec(62, "treatment", False, 0.5, 2)),
+        planned_days=12.5,
     ),
     ExperimentSpec(
         7,
@@ -304,6 +317,7 @@ EXPERIMENTS: tuple[ExperimentSpec, ...] = (
         0.6,
         (VariantSpec(71, "control", True, 0.5, 2), VariantSpec(72, "personalised", False, 0.5, 2)),
         acceptance_offset=-0.03,
+        planned_unit_count=100,
     ),
     ExperimentSpec(
         8,

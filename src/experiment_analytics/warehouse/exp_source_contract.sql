@@ -113,3 +113,41 @@ create index if not exists events_occurred_at_idx on exp.events (occurred_at);
 create index if not exists events_received_at_idx on exp.events (received_at);
 create index if not exists metric_aggregates_bucket_idx
     on exp.metric_aggregates (bucket_type, bucket_start);
+
+-- Optional experiment plan (added after the first version of the contract, hence ALTER ... IF NOT
+-- EXISTS; a platform may leave them null or not have them at all: staging fills null then).
+--   planned_end_at        when the experiment is planned to end: from then on (the analysed data
+--                         reaching that UTC day) its verdicts are fixed-horizon; before, anytime-valid
+--   planned_unit_count    the planned sample size in units (all arms): reaching it also ends the
+--                         sequential phase
+--   target_relative_effect the relative effect on the primary metric the experiment is sized to
+--                         detect (e.g. 0.05 = 5 %); null: var statistics_target_relative_effect
+-- Without a plan an experiment is analysed sequentially for its whole life (always valid).
+alter table exp.experiments add column if not exists planned_end_at timestamptz;
+alter table exp.experiments add column if not exists planned_unit_count integer
+    check (planned_unit_count > 0);
+alter table exp.experiments add column if not exists target_relative_effect double precision
+    check (target_relative_effect > 0);
+
+-- Optional pre-period: the platform's per-user daily activity over ALL its traffic (inside and
+-- outside experiments), the same sufficient statistics as the experiment metrics. CUPED uses
+-- each unit's activity in the var statistics_cuped_pre_period_days (14) days before its
+-- assignment. Empty or absent: no variance reduction, results unchanged.
+create table if not exists exp.unit_daily_activity (
+    unit_id text not null,
+    activity_date date not null,                    -- UTC day
+    generation_count bigint not null check (generation_count >= 0),
+    accepted_count bigint not null,                 -- kept (accepted or edited)
+    edit_count bigint not null,                     -- edits summed
+    token_measured_count bigint not null,           -- generations with both token counts
+    total_tokens bigint not null,
+    latency_measured_count bigint not null,         -- generations with a latency
+    latency_ms_sum double precision not null,
+    constraint_respect_scored_count bigint not null,
+    constraint_respect_score_sum double precision not null,
+    alignment_scored_count bigint not null,
+    alignment_score_sum double precision not null,
+    diversity_scored_count bigint not null,
+    diversity_score_sum double precision not null,
+    primary key (unit_id, activity_date)
+);

@@ -17,6 +17,7 @@ SOURCE_TABLES = (
     "events",
     "metric_aggregates",
     "offline_evaluations",
+    "unit_daily_activity",
 )
 
 

@@ -47,6 +47,25 @@ _SECTIONS = {
     "as unit_variance from stat_cases.ratio",
     "sequential": "select case_id, {{ sequential_p_value('z', 'n', 5000, 0.05) }} as p_value "
     "from stat_cases.sequential",
+    "sequence": "select case_id, {{ sequential_p_value('z', 'n', 5000, 0.05) }} as p_value, "
+    "{{ confidence_sequence_half_width('v', 'n', 5000, 0.05) }} as half_width "
+    "from stat_cases.sequence",
+    "mde": "select case_id, {{ minimum_detectable_effect('se', 0.05, 0.8) }} as mde "
+    "from stat_cases.mde",
+    # the whole significance computation on hand-made units (acceptance_rate and latency)
+    "significance": "with units as (select * from stat_cases.sig_units), "
+    "variants as (select * from stat_cases.sig_variants), "
+    "experiments as (select * from stat_cases.sig_experiments), "
+    "latencies as (select * from stat_cases.sig_latencies), "
+    "{{ significance_ctes('units', 'variants', 'experiments', 'latencies', ['acceptance_rate']) }} "
+    "select * from significance_results",
+    # the same without quantiles, for the A/A simulation
+    "simulation": "with units as (select * from stat_cases.aa_units), "
+    "variants as (select * from stat_cases.aa_variants), "
+    "experiments as (select * from stat_cases.aa_experiments), "
+    "{{ significance_ctes('units', 'variants', 'experiments', none, ['acceptance_rate']) }} "
+    "select experiment_id, diff, p_value, p_value_sequential, variance_reduction, status "
+    "from significance_results",
 }
 
 
@@ -198,12 +217,26 @@ def statistics_warehouse(new_database, tmp_path_factory) -> StatisticsWarehouse:
     create_exp_sources(settings)
     generate(settings, events=DEMO_EVENTS, seed=DEMO_SEED, end_at=DEMO_END_AT)
     target = tmp_path_factory.mktemp("dbt_statistics_build")
-    selection = ["--select", "+variant_significance", "+experiment_health"]
+    selection = ["--select", "+variant_significance", "+experiment_health", "experiment_power"]
+    run_dbt(["seed"], settings, target_path=target)  # token prices (cost_per_request)
     run_dbt(["run", *selection], settings, target_path=target)
     run_dbt(
-        ["test", "--select", "unit_daily_statistics variant_significance experiment_health"],
+        [
+            "test",
+            "--select",
+            "unit_daily_statistics variant_significance experiment_health experiment_power "
+            "unit_pre_period_statistics",
+        ],
         settings,
         target_path=target,
     )
-    run_dbt(["compile", "--select", "statistical_significance"], settings, target_path=target)
+    run_dbt(
+        [
+            "compile",
+            "--select",
+            "statistical_significance variant_performance__power_and_time_to_decision",
+        ],
+        settings,
+        target_path=target,
+    )
     return StatisticsWarehouse(settings, target)

@@ -21,20 +21,37 @@ from experiment_analytics.warehouse import connect
 pytestmark = pytest.mark.slow
 
 COLUMNS = [
-    "experiment_id", "treatment_variant_id", "metric_name", "experiment_name",
+    "experiment_id", "treatment_variant_id", "metric_name", "metric_role", "experiment_name",
     "control_variant_id", "control_variant_name", "treatment_variant_name", "n_control_units",
-    "n_treatment_units", "control_value", "treatment_value", "diff", "relative_lift", "ci_lower",
-    "ci_upper", "p_value", "p_value_adjusted", "p_value_benjamini_hochberg", "p_value_sequential",
-    "srm_p_value", "status", "is_significant",
+    "n_treatment_units", "control_value", "treatment_value", "diff", "diff_unadjusted",
+    "relative_lift", "standard_error", "standard_error_unadjusted", "cuped_theta",
+    "variance_reduction", "degrees_of_freedom", "ci_lower", "ci_upper", "p_value",
+    "ci_lower_sequential", "ci_upper_sequential", "p_value_sequential", "non_inferiority_margin",
+    "p_value_non_inferiority", "p_value_non_inferiority_sequential", "decision_basis",
+    "decision_basis_reason", "decision_ci_lower", "decision_ci_upper", "p_value_decision",
+    "p_value_adjusted", "p_value_benjamini_hochberg", "family_size", "srm_p_value", "status",
+    "is_significant", "verdict",
 ]  # fmt: skip
 EXACT = {
-    "experiment_name", "control_variant_id", "control_variant_name", "treatment_variant_name",
-    "n_control_units", "n_treatment_units", "status", "is_significant",
+    "metric_role", "experiment_name", "control_variant_id", "control_variant_name",
+    "treatment_variant_name", "n_control_units", "n_treatment_units", "status", "is_significant",
+    "decision_basis", "decision_basis_reason", "family_size", "verdict",
+    "non_inferiority_margin",
 }  # fmt: skip
 PROBABILITIES = {
     "p_value", "p_value_adjusted", "p_value_benjamini_hochberg", "p_value_sequential",
-    "srm_p_value",
+    "srm_p_value", "p_value_non_inferiority", "p_value_non_inferiority_sequential",
+    "p_value_decision",
 }  # fmt: skip
+# interval ends: compared relative to their interval's half-width
+INTERVALS = {
+    "ci_lower": ("ci_lower", "ci_upper"),
+    "ci_upper": ("ci_lower", "ci_upper"),
+    "ci_lower_sequential": ("ci_lower_sequential", "ci_upper_sequential"),
+    "ci_upper_sequential": ("ci_lower_sequential", "ci_upper_sequential"),
+    "decision_ci_lower": ("decision_ci_lower", "decision_ci_upper"),
+    "decision_ci_upper": ("decision_ci_lower", "decision_ci_upper"),
+}
 
 
 def rows_of(settings, query: str, columns: list[str]) -> dict[tuple, dict]:
@@ -56,16 +73,19 @@ def assert_same_table(got: dict, expected: dict) -> None:
     missing, extra = sorted(set(expected) - set(got)), sorted(set(got) - set(expected))
     assert not missing and not extra, f"missing {missing[:5]}, extra {extra[:5]}"
     for key, row in expected.items():
-        for column, want in row.items():
-            have = got[key][column]
+        for column in (c for c in COLUMNS if c in row and c in got[key]):
+            want, have = row[column], got[key][column]
             where = f"{key} {column}: got {have!r}, expected {want!r}"
             if column in EXACT or want is None or have is None:
                 assert have == want, where
             elif column in PROBABILITIES:
                 assert abs(have - want) <= 1e-9, where
-            elif column in ("ci_lower", "ci_upper"):
-                half_width = abs(row["ci_upper"] - row["ci_lower"]) / 2
+            elif column in INTERVALS:
+                lower, upper = INTERVALS[column]
+                half_width = abs(row[upper] - row[lower]) / 2
                 assert abs(have - want) <= 1e-7 * half_width + 1e-12 * abs(want), where
+            elif column in ("cuped_theta", "variance_reduction"):
+                assert have == pytest.approx(want, rel=1e-7, abs=1e-9), where
             else:
                 assert have == pytest.approx(want, rel=1e-9, abs=1e-12), where
 
@@ -186,7 +206,7 @@ def test_true_effects_are_detected(variant_significance):
         for row, true_diff in truths:
             if row["status"] != "ok":
                 continue
-            standard_error = (row["ci_upper"] - row["ci_lower"]) / (2 * 1.96)
+            standard_error = row["standard_error"]
             if abs(true_diff) >= 5 * standard_error:
                 assert row["is_significant"], (effect, row)
                 assert math.copysign(1, row["diff"]) == math.copysign(1, true_diff), (effect, row)
@@ -247,3 +267,68 @@ def test_card_sub_window_equals_python_recomputation(statistics_warehouse, raw):
     assert one and {k[0] for k in one} == {1}
     for key, row in one.items():
         assert row["p_value"] == pytest.approx(card[key]["p_value"], rel=1e-12)
+
+
+def test_power_model_and_card_follow_their_formulas(statistics_warehouse, variant_significance):
+    """experiment_power against variant_significance and scipy; the card (no filter) equals it."""
+    settings = statistics_warehouse.settings
+    conn = connect(settings)
+    with conn.cursor() as cur:
+        cur.execute("select * from analytics.experiment_power")
+        names = [d.name for d in cur.description]
+        power = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        cur.execute("select id, status, target_relative_effect from exp.experiments")
+        plans = {row[0]: row[1:] for row in cur.fetchall()}
+        cur.execute(
+            "select experiment_id, variant_id, min(metric_date), max(metric_date), "
+            "count(distinct unit_id) from analytics.unit_daily_statistics group by 1, 2"
+        )
+        arms = {(row[0], row[1]): row[2:] for row in cur.fetchall()}
+    conn.close()
+    active = {e for e, (status, _) in plans.items() if status == "active"}
+    primaries = {
+        key: row
+        for key, row in variant_significance.items()
+        if row["metric_role"] == "primary" and key[0] in active
+    }
+    assert {(r["experiment_id"], r["treatment_variant_id"]) for r in power} == {
+        key[:2] for key in primaries
+    }
+    assert power, "the demo has running experiments"
+    multiplier = stats.norm.ppf(0.975) + stats.norm.ppf(0.8)
+    for row in power:
+        significance = primaries[
+            (row["experiment_id"], row["treatment_variant_id"], row["metric_name"])
+        ]
+        target = plans[row["experiment_id"]][1] or 0.05
+        mde = multiplier * significance["standard_error"]
+        assert row["mde_absolute"] == pytest.approx(mde, rel=1e-12)
+        assert row["target_relative_effect"] == target
+        units = significance["n_control_units"] + significance["n_treatment_units"]
+        needed = units * (mde / (target * abs(significance["control_value"]))) ** 2
+        assert row["units_needed"] == math.ceil(needed - 1e-9)
+        experiment_days = [v for k, v in arms.items() if k[0] == row["experiment_id"]]
+        days = (max(d[1] for d in experiment_days) - min(d[0] for d in experiment_days)).days + 1
+        rate = units / days
+        assert row["daily_unit_rate"] == pytest.approx(rate, rel=1e-12)
+        expected_days = 0.0 if needed <= units else (needed - units) / rate
+        assert row["days_to_decision"] == pytest.approx(expected_days, rel=1e-9, abs=1e-9)
+        assert row["is_powered_for_target"] == (needed <= units)
+    card_sql = (
+        next(statistics_warehouse.target_path.rglob("*power_and_time_to_decision.sql"))
+        .read_text()
+        .replace("[[and {{experiment}}]]", "")
+        .replace("[[and {{date_range}}]]", "")
+    )
+    card = rows_of(
+        settings,
+        f"""select card.*, power.experiment_id, power.treatment_variant_id
+        from ({card_sql}) as card inner join analytics.experiment_power as power
+            using (experiment_name, treatment_variant_name)""",
+        ["mde_absolute", "days_to_decision", "units_needed", "metric_name"],
+    )
+    assert len(card) == len(power)
+    for row in power:
+        got = card[(row["experiment_id"], row["treatment_variant_id"], row["metric_name"])]
+        assert got["mde_absolute"] == pytest.approx(row["mde_absolute"], rel=1e-12)
+        assert got["units_needed"] == row["units_needed"]

@@ -359,3 +359,47 @@ def test_bad_input_raises_a_clear_error(statistics_database, call, message):
         .replace("]", r"\]"),
     ):
         query(statistics_database, f"select analytics.{call}")
+
+
+def test_t_two_sided_p_near_zero_matches_scipy(statistics_database):
+    """|t| -> 0 with df < 100 (1 - x would cancel there): abs error <= 1e-9 for every df >= 1.5."""
+    rng = np.random.default_rng(9)
+    df = np.exp(rng.uniform(math.log(1.5), math.log(100), CASES))
+    t = rng.choice([-1, 1], CASES) * 10.0 ** -rng.uniform(0, 12, CASES)
+    t[:200] = rng.normal(0, 1e-3, 200)
+    got = column(
+        statistics_database,
+        "select analytics.stat_t_two_sided_p(t, df) from unnest(%s::float8[], %s::float8[]) "
+        "with ordinality as c(t, df, i) order by i",
+        [t.tolist(), df.tolist()],
+    )
+    error = np.abs(got - 2 * stats.t.sf(np.abs(t), df))
+    worst = error.argmax()
+    assert error.max() <= 1e-9, f"worst t={t[worst]}, df={df[worst]}: {error.max():.3g}"
+
+
+def test_adjusted_p_is_null_exactly_where_raw_p_is_null(statistics_database, rendered_statistics):
+    """LEAST/GREATEST skip nulls: a missing p-value must not turn into an adjusted 1."""
+    families = [[0.01, None, 0.04, 0.03], [None, None], [0.2]]
+    with statistics_database.cursor() as cur:
+        cur.execute("create schema if not exists stat_cases")
+        cur.execute("drop table if exists stat_cases.p_values")
+        cur.execute(
+            "create table stat_cases.p_values as select row_number() over () as case_id, * "
+            "from unnest(%s::bigint[], %s::float8[]) as cases (family_id, p_value)",
+            [[i for i, f in enumerate(families) for _ in f], [p for f in families for p in f]],
+        )
+    rows = query(
+        statistics_database,
+        f"select p_value_holm, p_value_benjamini_hochberg "
+        f"from ({rendered_statistics['adjust']}) as a order by case_id",
+    )
+    got = {
+        "holm": np.array([r[0] for r in rows], dtype=float),
+        "bh": np.array([r[1] for r in rows], dtype=float),
+    }
+    raw = np.array([p for f in families for p in f], dtype=float)
+    for name in ("holm", "bh"):
+        assert np.array_equal(np.isnan(got[name]), np.isnan(raw)), name
+    # the null rows do not count in their family: Holm of [0.01, 0.04, 0.03] with m = 3
+    assert np.allclose(got["holm"][[0, 2, 3]], [0.03, 0.06, 0.06], atol=1e-12)

@@ -38,6 +38,7 @@ def test_incremental_unit_daily_statistics_equals_full_refresh(new_database, tmp
     generate(settings, events=8_000, seed=5, end_at=end_at)
     target = tmp_path_factory.mktemp("dbt_statistics_incremental")
     selection = ["--select", "+unit_daily_statistics"]
+    run_dbt(["seed"], settings, target_path=target)
     run_dbt(["run", *selection], settings, target_path=target)
     before = execute(settings, UNIT_DAY_ROWS)[0]
     # a new day plus late events (received after end_at) of earlier days
