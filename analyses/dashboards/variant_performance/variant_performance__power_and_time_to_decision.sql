@@ -71,6 +71,5 @@ power_and_time_to_decision as (
 
 )
 
-{# by experiment, treatment variant; no trailing comment: the query may be wrapped #}
 select * from power_and_time_to_decision
 order by 1 asc, 2 asc
