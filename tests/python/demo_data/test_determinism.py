@@ -15,6 +15,7 @@ ORDER = {
     "events": "id",
     "metric_aggregates": "bucket_type, bucket_start, experiment_id, variant_id, metric_name",
     "offline_evaluations": "id",
+    "unit_daily_activity": "unit_id, activity_date",
 }
 
 
@@ -46,7 +47,13 @@ def test_same_seed_gives_identical_tables(demo_data, same_seed_again):
 
 def test_other_seed_gives_different_rows(demo_data, other_seed):
     first, other = checksums(demo_data), checksums(other_seed)
-    for table in ("assignments", "events", "metric_aggregates", "offline_evaluations"):
+    for table in (
+        "assignments",
+        "events",
+        "metric_aggregates",
+        "offline_evaluations",
+        "unit_daily_activity",
+    ):
         assert first[table][1] != other[table][1], table
     # The cast (experiments, variants, policy versions) is fixed; only the draws change.
     assert first["experiments"] == other["experiments"]

@@ -56,13 +56,17 @@ SINGULAR_TESTS = {
     "assert_variant_significance_ci_contains_diff": "ci_lower = diff + 1",
     "assert_variant_significance_verdict_follows_adjusted_p": "is_significant = not is_significant",
     "assert_variant_significance_no_verdict_under_srm": "is_significant = true",
-    "assert_variant_significance_adjusted_p_at_least_raw": "p_value_adjusted = p_value_decision / 2",
+    "assert_variant_significance_adjusted_p_at_least_raw": (
+        "p_value_adjusted = p_value_decision / 2"
+    ),
 }
 ROW_FILTERS = {
     "assert_variant_significance_ci_contains_diff": "status = 'ok'",
     "assert_variant_significance_verdict_follows_adjusted_p": "status = 'ok'",
     "assert_variant_significance_no_verdict_under_srm": "status = 'srm'",
-    "assert_variant_significance_adjusted_p_at_least_raw": "p_value_decision > 0 and status <> 'ok'",
+    "assert_variant_significance_adjusted_p_at_least_raw": (
+        "p_value_decision > 0 and status <> 'ok'"
+    ),
 }
 
 
