@@ -7,11 +7,13 @@
 It serves, on 127.0.0.1, the endpoints the publisher and dbt-metabase call, following
 `CONTRACT.md` (paths, required fields, enums, defaults, 400 `{"errors": {field: msg}}`, 401,
 403, 404, 409 on a stale permission-graph revision), with state kept between calls, and what a
-real server does beyond its schema (`SERVER-BEHAVIOUR.md`): it refuses native models with
-variables, keeps a subscription with its dashboard, matches notification handlers by id,
-removes the alerts of an archived card. The reported version (`version=`, `--version`) switches what
-changed between releases: /api/notification from 0.54, "none" cells left out of the
-collection graph from 0.56.13, MBQL 5 reads and entity-id routes from 0.57. Databases are real:
+real server does beyond its schema (`SERVER-BEHAVIOUR.md`): it assigns every id and entity_id
+itself (POST /api/card keeps only `CARD_CREATE_KEYS`; a client's entity_id is dropped), refuses
+native models with variables, keeps a subscription with its dashboard, matches notification
+handlers by id, removes the alerts of an archived card. The reported version (`version=`,
+`--version`) switches what changed between releases: /api/notification from 0.54, "none"
+cells left out of the collection graph from 0.56.13, MBQL 5 reads and entity-id routes from
+0.57. Databases are real:
 sync reads the PostgreSQL catalogue and card queries run there. Faults (error status, delay,
 dropped connection, halt, with or without applying the write) can be injected per request, in
 Python or from the command line (`faults.py`, `python -m experiment_analytics.metabase_double

@@ -16,6 +16,23 @@ from experiment_analytics.metabase_double.state import State, nanoid, now
 from experiment_analytics.native_query import QueryError, compile_native
 
 CARD_TYPES = ("question", "model", "metric")
+# The keys POST /api/card keeps (SERVER-BEHAVIOUR.md §1; `document_id` only in recent versions,
+# which the double does not model). `result_metadata` is not stored as sent either: the server
+# computes it, using the client's only as hints for a model's columns.
+CARD_CREATE_KEYS = (
+    "dataset_query",
+    "description",
+    "display",
+    "name",
+    "visualization_settings",
+    "parameters",
+    "parameter_mappings",
+    "collection_id",
+    "collection_position",
+    "cache_ttl",
+    "type",
+    "dashboard_id",
+)
 
 
 def _resolve_collection_ref(req: Request, value: int | str | None) -> int | None:
@@ -129,6 +146,11 @@ def list_cards(req: Request) -> Any:
 def create_card(req: Request) -> Any:
     state = req.state
     body = v.require_object(req.body)
+    v.str1(body, "entity_id")  # the schema checks its type; the server then drops it
+    result_metadata = v.array(body, "result_metadata")
+    # Like the server, build the card from CARD_CREATE_KEYS only: a client's `entity_id` (and
+    # anything else it sent) is dropped, and the identity is generated here.
+    body = {key: body[key] for key in CARD_CREATE_KEYS if key in body}
     name = v.str1(body, "name", required=True)
     if "dataset_query" not in body or body["dataset_query"] is None:
         raise invalid("dataset_query", "value must be a map.")
@@ -137,7 +159,7 @@ def create_card(req: Request) -> Any:
     if "visualization_settings" not in body:
         raise invalid("visualization_settings", "value must be a map.")
     settings = v.mapping(body, "visualization_settings", required=True)
-    card_type = v.enum(body, "type", CARD_TYPES) or ("model" if body.get("dataset") else "question")
+    card_type = v.enum(body, "type", CARD_TYPES) or "question"
     description = v.str1(body, "description")
     collection_id = _resolve_collection_ref(
         req, v.collection_ref(body, "collection_id", allow_nanoid=True)
@@ -148,14 +170,11 @@ def create_card(req: Request) -> Any:
             raise invalid("dashboard_id", f"no dashboard with id {dashboard_id}.")
         collection_id = state.dashboards[dashboard_id]["collection_id"]
     req.check_collection(collection_id)
-    entity_id = v.str1(body, "entity_id")
-    if entity_id and any(c["entity_id"] == entity_id for c in state.cards.values()):
-        raise invalid("entity_id", "A card with this entity_id already exists.")
     card_id = state.next_id("card")
     stamp = now()
     card = {
         "id": card_id,
-        "entity_id": entity_id or nanoid(),
+        "entity_id": nanoid(),
         "name": name,
         "description": description,
         "type": card_type,
@@ -164,10 +183,10 @@ def create_card(req: Request) -> Any:
         "collection_id": collection_id,
         "collection_position": v.integer(body, "collection_position"),
         "dashboard_id": dashboard_id,
-        "dashboard_tab_id": v.integer(body, "dashboard_tab_id"),
+        "dashboard_tab_id": None,
         "parameters": v.parameters(body) or [],
         "parameter_mappings": v.parameter_mappings(body) or [],
-        "result_metadata": v.array(body, "result_metadata"),
+        "result_metadata": result_metadata,
         "cache_ttl": v.integer(body, "cache_ttl"),
         "archived": False,
         "archived_directly": False,

@@ -3,10 +3,49 @@ fact: built-in groups, subscriptions, notifications, native models, archiving, s
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from experiment_analytics.metabase_double import MetabaseDouble
+from experiment_analytics.metabase_double.api_content import CARD_CREATE_KEYS
 from metabase_double.conftest import Api, field_id, native_card
+
+NANOID = re.compile(r"^[A-Za-z0-9_-]{21}$")
+
+
+# ---- identity ---------------------------------------------------------------------------------
+def test_the_server_assigns_identity_and_ignores_a_client_entity_id(api: Api, double) -> None:
+    chosen = "client_chosen_id_0001"
+    first = api.ok("POST", "/api/card", native_card(double.database_id, entity_id=chosen))
+    second = api.ok("POST", "/api/card", native_card(double.database_id, entity_id=chosen))
+    assert first["id"] != second["id"]
+    assert chosen not in (first["entity_id"], second["entity_id"])
+    assert first["entity_id"] != second["entity_id"]
+    assert all(NANOID.match(c["entity_id"]) for c in (first, second))
+    assert api.get(f"/api/card/{chosen}").status_code == 404
+    collection = api.ok("POST", "/api/collection", {"name": "Eid", "entity_id": chosen})
+    dashboard = api.ok("POST", "/api/dashboard", {"name": "Eid", "entity_id": chosen})
+    for created in (collection, dashboard):
+        assert NANOID.match(created["entity_id"]) and created["entity_id"] != chosen
+    assert api.get(f"/api/dashboard/{chosen}").status_code == 404
+    assert api.get(f"/api/collection/{chosen}/items").status_code == 404
+
+
+def test_card_create_keeps_only_the_keys_the_server_keeps(api: Api, double) -> None:
+    assert "entity_id" not in CARD_CREATE_KEYS and "archived" not in CARD_CREATE_KEYS
+    extra = {
+        "archived": True,
+        "enable_embedding": True,
+        "embedding_params": {"x": "enabled"},
+        "dataset": True,  # the pre-0.49 model flag is not a kept key
+        "public_uuid": "00000000-0000-0000-0000-000000000000",
+        "dashboard_tab_id": 3,
+    }
+    card = api.ok("POST", "/api/card", native_card(double.database_id, **extra))
+    assert card["archived"] is False and card["enable_embedding"] is False
+    assert card["embedding_params"] is None and card["public_uuid"] is None
+    assert card["type"] == "question" and card["dashboard_tab_id"] is None
 
 
 # ---- built-in groups ----------------------------------------------------------------------------
