@@ -1,27 +1,34 @@
 {#
-    One row per generation request, with its outcome. Incremental at day grain: a run rebuilds
-    every UTC day (of the generation) touched by an event received after the late-event cutoff,
-    so a full refresh and any sequence of incremental runs give the same rows.
+    One row per generation request, with its outcome. Reads the events that keep every
+    quarantine rule (int_events_checked: deduplicated, checked against all history).
+    Incremental at day grain: a build replaces every UTC day (of the generation) that
+    int_event_log_days rebuilds, so a full refresh and any sequence of incremental runs give
+    the same rows.
 #}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_days',
         unique_key='generated_date',
         on_schema_change='fail',
         indexes=[
             {'columns': ['generated_date']},
+            {'columns': ['request_id']},
             {'columns': ['last_received_at']},
         ],
     )
 }}
 
+-- depends_on: {{ ref('int_event_log_days') }}
+
 with
 
-{# not materialized: read more than once, PostgreSQL would otherwise copy the whole log first #}
-events as not materialized (
+{# not materialized: read more than once, PostgreSQL would otherwise copy the batch first #}
+checked_events as not materialized (
 
-    select * from {{ ref('stg_exp__events') }}
+    select * from {{ ref('int_events_checked') }}
+
+    where quarantine_rule is null
 
 ),
 
@@ -31,63 +38,19 @@ policy_versions as (
 
 ),
 
-{% if is_incremental() %}
-
-    recently_received_events as (
-
-        select
-            request_id,
-            event_type,
-            occurred_date
-
-        from events
-
-        where received_at > {{ late_event_cutoff('last_received_at') }}
-
-    ),
-
-    days_to_rebuild as (
-
-        select occurred_date as generated_date
-
-        from recently_received_events
-
-        where event_type = 'generation'
-
-        union
-
-        {# an outcome received late belongs to the day of its generation, already built #}
-        select built_generations.generated_date
-
-        from recently_received_events
-        inner join {{ this }} as built_generations
-            on recently_received_events.request_id = built_generations.request_id
-
-        where recently_received_events.event_type <> 'generation'
-
-    ),
-
-{% endif %}
-
 generation_events as (
 
-    select * from events
+    select * from checked_events
 
     where
         event_type = 'generation'
-        {% if is_incremental() %}
-            and occurred_at >= {{ utc_day_start('(select min(generated_date) from days_to_rebuild)') }}
-            and occurred_date in (select days_to_rebuild.generated_date from days_to_rebuild)
-        {% endif %}
+        and is_in_rebuilt_days
 
 ),
 
 outcome_events as (
 
-    {#
-        One generation and at most one outcome per request are source tests: no deduplication
-        here (a sort of the whole log); a duplicate shows up in generations' unique test.
-    #}
+    {# at most one outcome per request: the quarantine rules keep only the first #}
     select
         request_id,
         event_type as outcome,
@@ -95,14 +58,9 @@ outcome_events as (
         occurred_at as outcome_at,
         received_at
 
-    from events
+    from checked_events
 
-    where
-        event_type in ('accepted', 'edited', 'rejected')
-        {% if is_incremental() %}
-            {# an outcome never precedes its generation (a singular test) #}
-            and occurred_at >= {{ utc_day_start('(select min(generated_date) from days_to_rebuild)') }}
-        {% endif %}
+    where event_type in ('accepted', 'edited', 'rejected')
 
 ),
 

@@ -1,17 +1,19 @@
 {#
     Per experiment x UTC day: the events that occurred that day (generations on their day,
-    outcomes on theirs) and the generations. Counts the events of known generations: an outcome
-    without its generation fails a source test instead. Incremental: rebuilds every day touched
-    (by generation or outcome) by a generation received after the late-event cutoff.
+    outcomes on theirs) and the generations. Counts the events of generations that reach the
+    marts: an outcome without its generation is quarantined (event_quarantine). Incremental:
+    replaces the days int_event_log_days rebuilds.
 #}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_days',
         unique_key='event_date',
         on_schema_change='fail',
     )
 }}
+
+-- depends_on: {{ ref('int_event_log_days') }}
 
 with
 
@@ -28,30 +30,6 @@ experiments as (
 
 ),
 
-{% if is_incremental() %}
-
-    days_to_rebuild as (
-
-        select recent_generations.generated_date as event_date
-
-        from generations as recent_generations
-
-        where recent_generations.last_received_at > {{ late_event_cutoff('last_received_at') }}
-
-        union
-
-        select recent_generations.outcome_date as event_date
-
-        from generations as recent_generations
-
-        where
-            recent_generations.last_received_at > {{ late_event_cutoff('last_received_at') }}
-            and recent_generations.outcome_date is not null
-
-    ),
-
-{% endif %}
-
 events_by_day as (
 
     select
@@ -63,7 +41,7 @@ events_by_day as (
     from generations
 
     {% if is_incremental() %}
-        where generated_date in (select days_to_rebuild.event_date from days_to_rebuild)
+        where generated_date in {{ rebuilt_days() }}
     {% endif %}
 
     union all
@@ -79,7 +57,7 @@ events_by_day as (
     where
         outcome_date is not null
         {% if is_incremental() %}
-            and outcome_date in (select days_to_rebuild.event_date from days_to_rebuild)
+            and outcome_date in {{ rebuilt_days() }}
         {% endif %}
 
 ),

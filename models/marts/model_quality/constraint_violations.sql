@@ -5,11 +5,13 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_days',
         unique_key='generated_date',
         on_schema_change='fail',
     )
 }}
+
+-- depends_on: {{ ref('int_event_log_days') }}
 
 with
 
@@ -45,7 +47,7 @@ violating_generations as (
     where
         is_constraint_violation
         {% if is_incremental() %}
-            and generated_date in {{ generated_days_to_rebuild() }}
+            and generated_date in {{ rebuilt_days() }}
         {% endif %}
 
 ),

@@ -5,11 +5,13 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_days',
         unique_key='metric_date',
         on_schema_change='fail',
     )
 }}
+
+-- depends_on: {{ ref('int_event_log_days') }}
 
 with
 
@@ -31,7 +33,7 @@ generations_to_aggregate as (
     select * from generations
 
     {% if is_incremental() %}
-        where generated_date in {{ generated_days_to_rebuild() }}
+        where generated_date in {{ rebuilt_days() }}
     {% endif %}
 
 ),

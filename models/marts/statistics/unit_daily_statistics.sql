@@ -2,15 +2,15 @@
     Per experiment x variant x unit x UTC day of the generation: the additive sufficient
     statistics of every ratio metric (STATISTICS.md §1). Any date window's significance table
     re-aggregates these rows per unit first (macro unit_window_totals), then runs
-    significance_results. Incremental like `generations`, which it reads: a run rebuilds every
-    UTC day holding a generation received (with its outcome) after the late-event cutoff.
+    significance_results. Incremental like `generations`, which it reads: a run replaces the
+    UTC days int_event_log_days rebuilds.
     Float sums go through numeric: exact whatever the row order, so an incremental run and a
     full refresh give bit-identical rows.
 #}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_days',
         unique_key='metric_date',
         on_schema_change='fail',
         indexes=[
@@ -20,6 +20,8 @@
         ],
     )
 }}
+
+-- depends_on: {{ ref('int_event_log_days') }}
 
 with
 
@@ -42,22 +44,6 @@ model_token_prices as (
 
 ),
 
-{% if is_incremental() %}
--- noqa: disable=LT02
-
-days_to_rebuild as (
-
-    select distinct generated_date
-
-    from generations
-
-    where last_received_at > {{ late_event_cutoff('last_received_at') }}
-
-),
-
--- noqa: enable=LT02
-{% endif %}
-
 generations_in_scope as (
 
     select
@@ -73,7 +59,7 @@ generations_in_scope as (
         on generations.model_name = model_token_prices.model_name
 
     {% if is_incremental() %}
-        where generations.generated_date in (select days_to_rebuild.generated_date from days_to_rebuild)
+        where generations.generated_date in {{ rebuilt_days() }}
     {% endif %}
 
 ),

@@ -1,16 +1,18 @@
 {#
     Per experiment x variant x UTC day of generation: volumes, acceptance, edits, latency
-    percentiles and tokens. Incremental: rebuilds the days of generations received after the
-    late-event cutoff.
+    percentiles and tokens. Incremental: replaces the days
+    int_event_log_days rebuilds.
 #}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_days',
         unique_key='metric_date',
         on_schema_change='fail',
     )
 }}
+
+-- depends_on: {{ ref('int_event_log_days') }}
 
 with
 
@@ -38,7 +40,7 @@ generations_to_aggregate as (
     select * from generations
 
     {% if is_incremental() %}
-        where generated_date in {{ generated_days_to_rebuild() }}
+        where generated_date in {{ rebuilt_days() }}
     {% endif %}
 
 ),

@@ -108,9 +108,12 @@ create table if not exists exp.offline_evaluations (
 
 -- Indexes a platform would keep for its own reads; incremental models read by time.
 create index if not exists events_occurred_at_idx on exp.events (occurred_at);
--- received_at: the incremental models find what arrived since their last run by it, and the
--- data tests of an incremental build check those rows only (incremental_test_window).
 create index if not exists events_received_at_idx on exp.events (received_at);
+-- id and request_id: an incremental build checks the events of the days it rebuilds against
+-- all history (a reused event id or request id, an outcome's generation) by these lookups,
+-- and rebuilds the other days those ids touch (models/intermediate/event_log/).
+create index if not exists events_id_idx on exp.events (id);
+create index if not exists events_request_id_idx on exp.events (request_id);
 create index if not exists metric_aggregates_bucket_idx
     on exp.metric_aggregates (bucket_type, bucket_start);
 

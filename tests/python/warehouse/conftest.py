@@ -131,6 +131,17 @@ class ParsedProject:
             cur.execute(f'alter database "{old}" rename to "{new}"')
         conn.close()
 
+    def _forget_compilation(self) -> None:
+        # A run marks the manifest's nodes compiled, with their ephemeral CTEs injected; a
+        # second run on the same manifest would then leave those CTEs out of its SQL.
+        from dbt.contracts.graph.nodes import CompiledNode
+
+        for node in self._manifest.nodes.values():
+            if isinstance(node, CompiledNode):
+                node.extra_ctes_injected = False
+                node.extra_ctes = []
+                node.compiled = False
+
     def run(self, args: list[str], settings: ConnectionSettings, name: str) -> list[dict]:
         """Run `dbt <args>` on the database of `settings`; return its run_results entries."""
         from dbt.cli.main import dbtRunner
@@ -139,6 +150,7 @@ class ParsedProject:
         self._rename(settings.dbname, self.DATABASE)
         try:
             with _environment(self._env):
+                self._forget_compilation()
                 dbtRunner(manifest=self._manifest).invoke(self._args(args, target))
         finally:
             self._rename(self.DATABASE, settings.dbname)

@@ -7,16 +7,15 @@ model, rebuilds with --full-refresh and compares the two, row by row.
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from experiment_analytics.dbt import run_dbt
 from experiment_analytics.warehouse import ConnectionSettings, connect, create_exp_sources
+
+from .marts import incremental_relations, same_rows, snapshot
 
 EVENTS = 20_000
 SEED = 11
@@ -25,48 +24,13 @@ BUILD = [
     "build",
     "--select",
     "+config.materialized:incremental",
+    # the ledger of processed days: without it every build rebuilds everything
+    "int_event_log_ledger",
     "--resource-type",
     "model",
     "--resource-type",
     "seed",
 ]
-
-
-def _incremental_relations(target: Path) -> dict[str, str]:
-    manifest = json.loads((target / "manifest.json").read_text())
-    return {
-        node["name"]: f'"{node["schema"]}"."{node["alias"]}"'
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
-    }
-
-
-def _sort_key(row: tuple) -> tuple:
-    # Floats are left out of the order: the same sum in another order may differ in its last bits.
-    return tuple(repr(value) for value in row if not isinstance(value, float))
-
-
-def _snapshot(settings: ConnectionSettings, relations: dict[str, str]) -> dict[str, list]:
-    conn = connect(settings)
-    snapshot = {}
-    with conn.cursor() as cur:
-        for name, relation in relations.items():
-            cur.execute(f"select * from {relation}")
-            snapshot[name] = sorted(cur.fetchall(), key=_sort_key)
-    conn.close()
-    return snapshot
-
-
-def _same_rows(left: list[tuple], right: list[tuple]) -> bool:
-    def same(a, b) -> bool:
-        if isinstance(a, float) and isinstance(b, float):
-            return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
-        return a == b
-
-    return len(left) == len(right) and all(
-        len(x) == len(y) and all(same(a, b) for a, b in zip(x, y, strict=True))
-        for x, y in zip(left, right, strict=True)
-    )
 
 
 @dataclass(frozen=True)
@@ -90,12 +54,12 @@ def builds(new_database, tmp_path_factory) -> Builds:
     run_dbt(BUILD, settings, target_path=target)
     append_days(settings, events=EVENTS, seed=SEED, end_at=END_AT, days=2)
     run_dbt(BUILD, settings, target_path=target)
-    relations = _incremental_relations(target)
-    incremental_sql = next(target.glob("compiled/**/marts/core/generations.sql")).read_text()
-    after_incremental = _snapshot(settings, relations)
+    relations = incremental_relations(target)
+    incremental_sql = next(target.glob("compiled/**/int_events_checked.sql")).read_text()
+    after_incremental = snapshot(settings, relations)
     run_dbt([*BUILD, "--full-refresh"], settings, target_path=target)
     return Builds(
-        settings, relations, incremental_sql, after_incremental, _snapshot(settings, relations)
+        settings, relations, incremental_sql, after_incremental, snapshot(settings, relations)
     )
 
 
@@ -117,14 +81,15 @@ def test_the_second_run_took_the_incremental_path(builds: Builds):
     assert {"generations", "variant_daily_metrics", "daily_request_metrics"} <= set(
         builds.relations
     )
-    # the compiled model of the second run holds the is_incremental() branch
-    assert "days_to_rebuild" in builds.incremental_sql
+    # the batch of the second run holds the rebuilt days and their neighbours, not every event
+    assert "request_neighbours" in builds.incremental_sql
 
 
 @pytest.mark.slow
 def test_every_incremental_model_equals_its_full_refresh(builds: Builds):
     for name in builds.relations:
-        assert builds.after_incremental[name], f"{name} is empty"
-        assert _same_rows(builds.after_incremental[name], builds.after_full_refresh[name]), (
+        if name != "event_quarantine":  # the demo data break no rule
+            assert builds.after_incremental[name], f"{name} is empty"
+        assert same_rows(builds.after_incremental[name], builds.after_full_refresh[name]), (
             f"{name}: incremental and full refresh differ"
         )

@@ -11,8 +11,10 @@
     its hourly and its daily bucket (hash-joined to the few distinct buckets). The generation was visible to the bucket when
     generation_received_at <= computed_at; its outcome too when, in addition,
     last_received_at <= computed_at (last_received_at is the later of the two receipts).
-    On an incremental build only the aggregate rows computed within the incremental test window
-    are checked (macros/incremental/incremental_test_window.sql).
+    On an incremental build only the aggregate rows of the days the build rebuilt are checked
+    (macros/event_log/tested_rows.sql: a day rebuilds when its events or aggregates changed).
+    A bucket holding a quarantined event is not checked: the upstream pipeline counted an event
+    the marts leave out, and event_quarantine reports that event.
 #}
 {% set tolerance = 0.000001 %}
 
@@ -30,11 +32,68 @@ generations as (
 
 ),
 
+event_quarantine as (
+
+    select * from {{ ref('event_quarantine') }}
+
+),
+
+quarantined_buckets as (
+
+    select distinct
+        quarantined_event_times.experiment_id,
+        quarantined_event_times.variant_id,
+        date_trunc('hour', quarantined_event_times.occurred_at, 'UTC') as hour_started_at,
+        date_trunc('day', quarantined_event_times.occurred_at, 'UTC') as day_started_at
+
+    from (
+        select
+            event_quarantine.experiment_id,
+            event_quarantine.variant_id,
+            event_quarantine.occurred_at
+
+        from event_quarantine
+
+        union all
+
+        {# a quarantined outcome changes its generation's bucket #}
+        select
+            generations.experiment_id,
+            generations.variant_id,
+            generations.generated_at as occurred_at
+
+        from event_quarantine
+        inner join generations
+            on event_quarantine.request_id = generations.request_id
+    ) as quarantined_event_times
+
+),
+
 metric_aggregates_to_check as (
 
-    select * from metric_aggregates
+    select metric_aggregates.*
 
-    where {{ incremental_test_window('computed_at', ref('stg_exp__metric_aggregates')) }}
+    from metric_aggregates
+
+    where
+        {{ rebuilt_rows_only('metric_aggregates.bucket_start_date') }}
+        and not exists (
+            select 1
+            from quarantined_buckets
+            where
+                quarantined_buckets.experiment_id = metric_aggregates.experiment_id
+                and quarantined_buckets.variant_id = metric_aggregates.variant_id
+                and (
+                    (
+                        metric_aggregates.bucket_type = 'hourly'
+                        and quarantined_buckets.hour_started_at = metric_aggregates.bucket_started_at
+                    )
+                    or (
+                        metric_aggregates.bucket_type = 'daily'
+                        and quarantined_buckets.day_started_at = metric_aggregates.bucket_started_at
+                    )
+                )
+        )
 
 ),
 

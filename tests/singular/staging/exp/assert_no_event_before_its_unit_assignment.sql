@@ -1,14 +1,16 @@
 -- Assertion: every event's unit was assigned, in that experiment and to that variant, no later
 -- than the event occurred. Returns the events with no such assignment.
--- On an incremental build: the events received in the incremental test window
--- (macros/incremental/incremental_test_window.sql).
+-- Checks the events that reach the marts in the days this build rebuilds (the batch
+-- int_events_checked; every event on --full-refresh).
 with
 
 events as (
 
-    select * from {{ ref('stg_exp__events') }}
+    select * from {{ ref('int_events_checked') }}
 
-    where {{ incremental_test_window('received_at', ref('stg_exp__events')) }}
+    where
+        quarantine_rule is null
+        and is_in_rebuilt_days
 
 ),
 

@@ -1,0 +1,293 @@
+{#
+    One row per UTC day of the event log: what the source holds for the day now (its events,
+    each with the experiment, variant and policy version rows it joins, and the day's metric
+    aggregates, as a count and a fingerprint), what the last complete build processed
+    (int_event_log_ledger), and whether this build rebuilds the day, with the reason.
+    Built first in every build; every incremental model rebuilds exactly the days marked
+    is_rebuilt (macro rebuilt_days), and the data tests of an incremental build check them.
+
+    Change detection trusts no timestamp: a late row of any age, a re-delivery stamped with its
+    original received_at, a replayed batch, an edited row or dimension, all change the day's
+    fingerprint. A day also rebuilds when it shares a request or an event id with a changed day
+    (a late outcome changes its generation's day; a reused id changes the first owner's day),
+    and when a timestamp quarantined as "in the future" has come due.
+#}
+{{
+    config(
+        materialized='table',
+        indexes=[{'columns': ['occurred_date']}],
+        post_hook='analyze {{ this }}',
+    )
+}}
+
+{%- set ledger = existing_model_relation('int_event_log_ledger') -%}
+{%- set quarantine = existing_model_relation('event_quarantine') -%}
+{%- set rebuild_everything = event_log_rebuilds_everything() %}
+
+with
+
+{# not materialized: read more than once, PostgreSQL would otherwise copy the whole log first #}
+events as not materialized (
+
+    select * from {{ ref('stg_exp__events') }}
+
+),
+
+metric_aggregates as (
+
+    select * from {{ ref('stg_exp__metric_aggregates') }}
+
+),
+
+experiments as (
+
+    select * from {{ ref('stg_exp__experiments') }}
+
+),
+
+variants as (
+
+    select * from {{ ref('stg_exp__variants') }}
+
+),
+
+policy_versions as (
+
+    select * from {{ ref('stg_exp__policy_versions') }}
+
+),
+
+processed_days as (
+
+    {% if rebuild_everything %}
+        select
+            null::date as occurred_date,
+            null::text as source_fingerprint
+
+        where false
+    {% else %}
+        select
+            occurred_date,
+            source_fingerprint
+
+        from {{ ledger }}
+    {% endif %}
+
+),
+
+event_groups as (
+
+    select
+        occurred_date,
+        experiment_id,
+        variant_id,
+        policy_version_id,
+        count(*) as event_count,
+        sum(hashtextextended(events::text, 0)) as event_hash_sum
+
+    from events
+
+    group by 1, 2, 3, 4
+
+),
+
+event_groups_described as (
+
+    select
+        event_groups.occurred_date,
+        event_groups.event_count,
+        concat_ws(
+            '|',
+            event_groups.experiment_id,
+            event_groups.variant_id,
+            event_groups.policy_version_id,
+            event_groups.event_count,
+            event_groups.event_hash_sum,
+            experiments::text,
+            variants::text,
+            policy_versions::text
+        ) as group_description
+
+    from event_groups
+    left join experiments
+        on event_groups.experiment_id = experiments.experiment_id
+    left join variants
+        on event_groups.variant_id = variants.variant_id
+    left join policy_versions
+        on event_groups.policy_version_id = policy_versions.policy_version_id
+
+),
+
+aggregate_days_described as (
+
+    select
+        bucket_start_date as occurred_date,
+        0 as event_count,
+        concat_ws(
+            '|',
+            'metric_aggregates',
+            count(*),
+            sum(hashtextextended(metric_aggregates::text, 0))
+        ) as group_description
+
+    from metric_aggregates
+
+    group by 1
+
+),
+
+source_days as (
+
+    select
+        occurred_date,
+        sum(event_count)::bigint as source_event_count,
+        md5(string_agg(group_description, ',' order by group_description)) as source_fingerprint
+
+    from (
+        select * from event_groups_described
+        union all
+        select * from aggregate_days_described
+    ) as described_groups
+
+    group by 1
+
+),
+
+days_compared as (
+
+    select
+        coalesce(source_days.occurred_date, processed_days.occurred_date) as occurred_date,
+        coalesce(source_days.source_event_count, 0) as source_event_count,
+        source_days.source_fingerprint,
+        processed_days.source_fingerprint as processed_fingerprint,
+        case
+            when {{ 'true' if rebuild_everything else 'false' }}
+                then 'every day is rebuilt (full refresh, first build or a model missing)'
+            when processed_days.occurred_date is null then 'new day'
+            when source_days.occurred_date is null then 'its events were removed'
+            when source_days.source_fingerprint <> processed_days.source_fingerprint
+                then 'its events or what they join changed'
+        end as change_reason
+
+    from source_days
+    full outer join processed_days
+        on source_days.occurred_date = processed_days.occurred_date
+
+),
+
+quarantine_come_due as (
+
+    {% if quarantine is not none and not rebuild_everything %}
+        select distinct occurred_date
+
+        from {{ quarantine }}
+
+        where
+            quarantine_rule in ('received_in_future', 'occurred_in_future')
+            and received_at <= {{ event_clock_limit() }}
+            and occurred_at <= {{ event_clock_limit() }}
+    {% else %}
+        select null::date as occurred_date
+
+        where false
+    {% endif %}
+
+),
+
+changed_days as (
+
+    select
+        occurred_date,
+        change_reason as rebuild_reason,
+        1 as reason_rank
+
+    from days_compared
+
+    where change_reason is not null
+
+    union all
+
+    select
+        occurred_date,
+        'a timestamp quarantined as in the future has come due' as rebuild_reason,
+        2 as reason_rank
+
+    from quarantine_come_due
+
+),
+
+changed_day_events as (
+
+    select
+        events.event_id,
+        events.request_id
+
+    from changed_days
+    inner join events
+        on
+            events.occurred_at >= {{ utc_day_start('changed_days.occurred_date') }}
+            and events.occurred_at < {{ utc_day_start('changed_days.occurred_date + 1') }}
+
+    {% if rebuild_everything %}
+        where false
+    {% endif %}
+
+),
+
+neighbour_days as (
+
+    select
+        events.occurred_date,
+        'shares a request or an event id with a changed day' as rebuild_reason,
+        3 as reason_rank
+
+    from events
+
+    where events.request_id in (select changed_day_events.request_id from changed_day_events)
+
+    union all
+
+    select
+        events.occurred_date,
+        'shares a request or an event id with a changed day' as rebuild_reason,
+        3 as reason_rank
+
+    from events
+
+    where events.event_id in (select changed_day_events.event_id from changed_day_events)
+
+),
+
+first_rebuild_reasons as (
+
+    select
+        occurred_date,
+        (array_agg(rebuild_reason order by reason_rank asc))[1] as rebuild_reason
+
+    from (
+        select * from changed_days
+        union all
+        select * from neighbour_days
+    ) as rebuild_reasons
+
+    group by 1
+
+),
+
+event_log_days as (
+
+    select
+        days_compared.occurred_date,
+        days_compared.source_event_count,
+        days_compared.source_fingerprint,
+        days_compared.processed_fingerprint,
+        first_rebuild_reasons.rebuild_reason,
+        first_rebuild_reasons.rebuild_reason is not null as is_rebuilt
+
+    from days_compared
+    left join first_rebuild_reasons
+        on days_compared.occurred_date = first_rebuild_reasons.occurred_date
+
+)
+
+select * from event_log_days
