@@ -213,6 +213,11 @@ def baseline(new_database, parsed_project: ParsedProject) -> ConnectionSettings:
         " select request_id from exp.events where event_type = 'generation'"
         " and occurred_at >= '2026-01-10' and occurred_at < '2026-01-11' order by id limit 3)",
         "delete from exp.events where request_id in (select request_id from held_back_events)",
+        # the upstream pipeline had not seen them either
+        "delete from exp.metric_aggregates as m using held_back_events as h"
+        " where m.experiment_id = h.experiment_id and m.variant_id = h.variant_id"
+        " and m.bucket_start in (date_trunc('hour', h.occurred_at, 'UTC'),"
+        " date_trunc('day', h.occurred_at, 'UTC'))",
     )
     build = _build(parsed_project, settings, "feed_baseline")
     assert not _broken(build), f"the baseline build failed: {_broken(build)}"
