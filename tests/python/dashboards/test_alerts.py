@@ -24,6 +24,7 @@ pytestmark = pytest.mark.slow
 UNITS_PER_ARM = 100
 TREATMENTS = (2, 3)  # variant ids; variant 1 is the control
 ARMS = 1 + len(TREATMENTS)
+GENERATIONS_AND_ITS_BATCH = ["int_event_log_days", "int_events_checked", "generations"]
 ALERT_MODELS = ["+variants", "+experiments", "+generations", "+v_experiment_metrics"]
 
 
@@ -40,7 +41,8 @@ class AlertWarehouse(Warehouse):
 
     def rebuild_generations(self) -> None:
         run_dbt(
-            ["run", "--select", "generations", "--full-refresh", "--quiet"],
+            # the checked batch of events first, then the mart that reads it
+            ["run", "--select", *GENERATIONS_AND_ITS_BATCH, "--full-refresh", "--quiet"],
             self.settings,
             target_path=self.target_path,
         )
