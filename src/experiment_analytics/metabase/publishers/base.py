@@ -107,6 +107,16 @@ class Step:
     def prune(self) -> None:
         """Nothing to prune for this kind by default."""
 
+    def retire(self, kind: str, label: str, archive: Callable[[], None]) -> None:
+        """An object the code no longer has: listed in the notes, or under --prune recorded as
+        archived and (unless --plan) archived by `archive`."""
+        if not self.ctx.settings.prune:
+            self.summary.notes.append(f"not in the code (archive with --prune): {kind} {label}")
+            return
+        self.summary.record(kind, label, "archived")
+        if not self.ctx.plan:
+            archive()
+
     # -- identity -------------------------------------------------------------------------
     def pick(
         self,

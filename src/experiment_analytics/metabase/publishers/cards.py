@@ -159,21 +159,20 @@ class CardsStep(Step):
             if item.get("archived") or item["id"] in wanted:
                 continue
             label = f"{item.get('name')} (id {item['id']})"
-            if not self.ctx.settings.prune:
-                self.summary.notes.append(f"not in the code (archive with --prune): card {label}")
-                continue
-            self.summary.record("card", label, "archived")
-            if self.ctx.plan:
-                continue
-            # An alert on it would keep firing until the server drops it: deactivate first.
-            for notification in self.api.notifications_of_card(item["id"]):
-                if notification.get("active", True):
-                    self.api.update_notification(
-                        notification["id"],
-                        {**notification, "active": False},
-                        what=f"alert on card {label}",
-                    )
-            self._archive(item)
+            self.retire(
+                "card", label, lambda item=item, label=label: self._retire_card(item, label)
+            )
+
+    def _retire_card(self, item: Json, label: str) -> None:
+        # An alert on it would keep firing until the server drops it: deactivate first.
+        for notification in self.api.notifications_of_card(item["id"]):
+            if notification.get("active", True):
+                self.api.update_notification(
+                    notification["id"],
+                    {**notification, "active": False},
+                    what=f"alert on card {label}",
+                )
+        self._archive(item)
 
 
 def _readable(changes: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:

@@ -134,11 +134,4 @@ class CollectionsStep(Step):
             if item.get("archived") or item["id"] in wanted:
                 continue
             label = f"{item.get('name')} (id {item['id']})"
-            if not self.ctx.settings.prune:
-                self.summary.notes.append(
-                    f"not in the code (archive with --prune): collection {label}"
-                )
-                continue
-            self.summary.record("collection", label, "archived")
-            if not self.ctx.plan:
-                self._archive(item)
+            self.retire("collection", label, lambda item=item: self._archive(item))

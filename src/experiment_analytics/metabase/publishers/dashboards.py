@@ -142,18 +142,13 @@ class DashboardsStep(Step):
             if item.get("archived") or item["id"] in wanted:
                 continue
             label = f"{item.get('name')} (id {item['id']})"
-            if not self.ctx.settings.prune:
-                self.summary.notes.append(
-                    f"not in the code (archive with --prune): dashboard {label}"
+            self.retire("dashboard", label, lambda item=item: self._retire_dashboard(item))
+
+    def _retire_dashboard(self, item: Json) -> None:
+        # Its subscriptions would keep sending: archive them first.
+        for pulse in self.api.pulses_of_dashboard(item["id"]):
+            if not pulse.get("archived"):
+                self.api.update_pulse(
+                    pulse["id"], {"archived": True}, what=f"subscription {pulse.get('name')}"
                 )
-                continue
-            self.summary.record("dashboard", label, "archived")
-            if self.ctx.plan:
-                continue
-            # Its subscriptions would keep sending: archive them first.
-            for pulse in self.api.pulses_of_dashboard(item["id"]):
-                if not pulse.get("archived"):
-                    self.api.update_pulse(
-                        pulse["id"], {"archived": True}, what=f"subscription {pulse.get('name')}"
-                    )
-            self._archive(item)
+        self._archive(item)

@@ -213,11 +213,4 @@ class SubscriptionsStep(Step):
                 if pulse.get("archived") or pulse.get("name") in wanted.get(dashboard["id"], set()):
                     continue
                 label = f"{pulse.get('name')} (id {pulse['id']}, dashboard {name})"
-                if not ctx.settings.prune:
-                    ctx.summary.notes.append(
-                        f"not in the code (archive with --prune): subscription {label}"
-                    )
-                    continue
-                self.summary.record("subscription", label, "archived")
-                if not ctx.plan:
-                    self._archive(pulse)
+                self.retire("subscription", label, lambda pulse=pulse: self._archive(pulse))
