@@ -270,4 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     except psycopg2.Error as exc:  # the database said no (e.g. missing rights): say it plainly
         print(f"error: PostgreSQL: {str(exc).strip()}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`roles sql | head`): that is not an error of ours. Point stdout
+        # at /dev/null so the interpreter's final flush does not raise a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a command cut off by its reader
     return code if isinstance(code, int) else 0

@@ -4,6 +4,7 @@ publisher's own command line, and the stand-in registers the warehouse as the re
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import urllib.request
@@ -82,3 +83,24 @@ def test_the_stand_in_registers_the_warehouse_as_the_reader(pg_server, pg_data_d
     for password in credentials.read_passwords(credentials.passfile_for(pg_data_dir)).values():
         assert password not in output + rest
         assert password not in json.dumps(database)
+
+
+def test_a_reader_that_goes_away_is_not_an_error():
+    """`experiment-analytics roles sql | head -1`: the reader closes the pipe before the tool
+    has written everything. The tool stops quietly, with the shell's SIGPIPE status."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write now fails with EPIPE
+    try:
+        result = subprocess.run(
+            [CLI, "roles", "sql"],
+            env=clean_env(),
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 141
