@@ -53,7 +53,9 @@ SCREENSHOT_WIDTH = {"fixed": 1120, "full": 1440}
 
 @dataclass
 class PreviewOptions:
-    warehouse: ConnectionSettings = field(default_factory=ConnectionSettings.from_env)
+    # Read as Metabase would: the read-only role (README "Roles"), so a card the reader may not
+    # see fails here too, and the preview never runs with more rights than the dashboards.
+    warehouse: ConnectionSettings = field(default_factory=ConnectionSettings.reader_from_env)
     output_dir: Path = PROJECT_DIR / "target" / "preview"
     project_dir: Path = PROJECT_DIR
     target_dir: Path | None = None  # dbt's target folder (default <project>/target)

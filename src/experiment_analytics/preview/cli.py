@@ -23,7 +23,9 @@ def register(commands) -> None:
         help="render every dashboard, alert and schedule as static HTML + PNG (no Metabase)",
         description=(
             "Render each dashboard of metabase/dashboards/ from the dbt-compiled card SQL, run on "
-            "the warehouse (PG* settings) with filter values substituted as Metabase does; "
+            "the warehouse as Metabase's read-only role (WAREHOUSE_READER_USER/_PASSWORD; unset: "
+            "the embedded server's analytics_reader; without its password: the PG* settings) "
+            "with filter values substituted as Metabase does; "
             "filters not given use the dashboard's default. Writes OUTPUT_DIR/index.html."
         ),
     )
