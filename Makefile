@@ -9,6 +9,8 @@
 #   make publish            publish to Metabase (METABASE_URL; unset: the local stand-in)
 #   make bench EVENTS=N     the benchmark; appends results to BENCHMARKS.md
 #   make preview            every dashboard, alert and schedule as HTML + PNG (target/preview)
+#   make evaluate DBT_PROJECT_EVALUATOR=path/to/dbt-project-evaluator
+#                           dbt-project-evaluator's findings on this project (not a dependency)
 #
 # Targets that run dbt first evaluate `experiment-analytics db env`: the running embedded
 # server's PGPORT and password file (PGPASSFILE), DBT_PROFILES_DIR and PATH. PG* variables you
@@ -26,7 +28,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 .PHONY: install up down status roles demo build docs docs-serve test lint bench publish \
-	metabase-double preview browser clean
+	metabase-double preview browser clean evaluate
 
 install: $(VENV)/.installed
 
@@ -99,6 +101,16 @@ preview: up browser
 # Debian's headless chromium + chromium-driver (the preview's PNGs, the browser tests).
 browser:
 	sh scripts/install_chromium.sh
+
+# dbt-project-evaluator is a dbt package and the package hub is unreachable, so it is never a
+# dependency of this project: you give the runner of your own offline copy (a script that, run
+# from a dbt project's root, unpacks the package into dbt_packages/, builds its models and
+# prints the findings, and removes the package again), and it runs against the warehouse of
+# `make up` or your PG* settings. README "Model hygiene" lists the findings that stay, and why.
+evaluate: install
+	@test -n "$(DBT_PROJECT_EVALUATOR)" || { echo "make evaluate needs the dbt-project-evaluator runner: make evaluate DBT_PROJECT_EVALUATOR=path/to/dbt-project-evaluator (README \"Model hygiene\")" >&2; exit 2; }
+	@test -x "$(DBT_PROJECT_EVALUATOR)" -a ! -d "$(DBT_PROJECT_EVALUATOR)" || { echo "make evaluate: DBT_PROJECT_EVALUATOR=$(DBT_PROJECT_EVALUATOR) is not an executable file (give the runner script of your dbt-project-evaluator copy)" >&2; exit 2; }
+	$(DB_ENV) "$(abspath $(DBT_PROJECT_EVALUATOR))"
 
 metabase-double: up
 	$(DB_ENV) experiment-analytics metabase-double
