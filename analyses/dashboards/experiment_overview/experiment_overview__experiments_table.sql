@@ -16,10 +16,10 @@ experiments_table as (
     select
         experiment_name,
         status,
+        started_date,
         variant_count,
         assigned_unit_count,
-        generation_count,
-        started_date
+        generation_count
     from experiments
 
 )

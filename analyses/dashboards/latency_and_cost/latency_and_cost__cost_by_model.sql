@@ -1,6 +1,8 @@
 {#
-    Latency & Cost · Cost by Model: requests, tokens and estimated cost in USD per underlying LLM
-    over the last 7 complete UTC days, and for yesterday alone.
+    Latency & Cost · Cost by Model: per underlying LLM over the last 7 complete UTC days,
+    requests, tokens and the estimated cost in USD at the current prices of the seed
+    model_token_prices, and the cost of the last day. A model without a price says so in
+    "Price" and its costs are empty (unknown, never 0).
 #}
 with
 
@@ -10,19 +12,15 @@ daily_model_costs as (
 
 ),
 
-last_seven_days as (
+model_token_prices as (
 
-    select
-        model_name,
-        request_count,
-        prompt_tokens,
-        completion_tokens,
-        estimated_cost_usd,
-        metric_date
-    from daily_model_costs
-    where
-        metric_date >= (now() at time zone 'utc')::date - 7
-        and metric_date < (now() at time zone 'utc')::date
+    select * from {{ ref('model_token_prices') }}
+
+),
+
+window_model_costs as (
+
+    {{ window_model_costs('daily_model_costs', 'model_token_prices', 7) }}
 
 ),
 
@@ -30,16 +28,17 @@ cost_by_model as (
 
     select
         model_name,
-        sum(request_count) as request_count_last_7_days,
-        sum(prompt_tokens + completion_tokens) as tokens_last_7_days,
-        sum(estimated_cost_usd) as estimated_cost_usd_last_7_days,
-        coalesce(sum(estimated_cost_usd) filter (
-            where metric_date = (now() at time zone 'utc')::date - 1
-        ), 0) as estimated_cost_usd_last_day
-    from last_seven_days
-    group by model_name
+        case
+            when is_priced then 'set'
+            else 'missing: add it to seeds/model_token_prices.csv'
+        end as price_status,
+        request_count as request_count_last_7_days,
+        tokens as tokens_last_7_days,
+        estimated_cost_usd as estimated_cost_usd_last_7_days,
+        case when is_priced then estimated_cost_usd_last_day end as estimated_cost_usd_last_day
+    from window_model_costs
 
 )
 
 select * from cost_by_model
-order by estimated_cost_usd_last_7_days desc, model_name asc
+order by price_status asc, estimated_cost_usd_last_7_days desc nulls first, model_name asc

@@ -1,23 +1,34 @@
 {#
-    Latency & Cost · Daily Cost Estimate: estimated cost in USD of all requests of the last
-    complete UTC day (yesterday), at the token prices of the seed model_token_prices.
-    0 when there were no requests.
+    Latency & Cost · Cost Estimate, Last Day: estimated cost of all requests of the last
+    complete UTC day (yesterday) at the current prices of the seed model_token_prices, as text:
+    "$12.34", or "at least $12.34; no price: <model> (<n> requests)" when a model has no price.
+    "$0.00" when there were no requests.
 #}
 with
 
-daily_request_metrics as (
+daily_model_costs as (
 
-    select * from {{ ref('daily_request_metrics') }}
+    select * from {{ ref('daily_model_costs') }}
 
 ),
 
-yesterday_cost as (
+model_token_prices as (
 
-    select coalesce(sum(estimated_cost_usd), 0) as estimated_cost_usd
-    from daily_request_metrics
-    where metric_date = (now() at time zone 'utc')::date - 1
+    select * from {{ ref('model_token_prices') }}
+
+),
+
+window_model_costs as (
+
+    {{ window_model_costs('daily_model_costs', 'model_token_prices', 1) }}
+
+),
+
+cost_estimate as (
+
+    {{ cost_estimate_text('window_model_costs') }}
 
 )
 
-select * from yesterday_cost
-order by estimated_cost_usd
+select * from cost_estimate
+order by estimated_cost

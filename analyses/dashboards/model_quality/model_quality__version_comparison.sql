@@ -25,11 +25,11 @@ last_five_versions as (
         offline_predicted_acceptance_rate,
         online_acceptance_rate,
         online_generation_count,
-        version_order
+        created_at
     from policy_version_evaluations
     where versions_from_latest <= 5
 
 )
 
 select * from last_five_versions
-order by version_order desc
+order by created_at desc, policy_version desc

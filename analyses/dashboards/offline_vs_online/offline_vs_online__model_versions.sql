@@ -16,17 +16,17 @@ model_versions as (
 
     select
         policy_version,
-        model_name,
-        status,
         offline_predicted_acceptance_rate,
-        offline_alignment_score,
         online_acceptance_rate,
+        status,
+        model_name,
+        offline_alignment_score,
         online_generation_count,
         offline_online_delta,
-        version_order
+        created_at
     from policy_version_evaluations
 
 )
 
 select * from model_versions
-order by version_order desc
+order by created_at desc, policy_version desc

@@ -71,29 +71,29 @@ statistical_significance as (
 
     select
         experiment_name,
+        treatment_variant_name,
         metric_name,
         metric_role,
-        treatment_variant_name,
-        control_variant_name,
-        n_control_units,
-        n_treatment_units,
         control_value,
         treatment_value,
         diff,
-        relative_lift,
-        decision_basis,
-        decision_basis_reason,
-        decision_ci_lower,
-        decision_ci_upper,
-        p_value,
-        p_value_sequential,
-        p_value_decision,
         p_value_adjusted,
-        family_size,
-        variance_reduction,
         is_significant,
         verdict,
-        status
+        status,
+        relative_lift,
+        decision_ci_lower,
+        decision_ci_upper,
+        decision_basis,
+        decision_basis_reason,
+        p_value_decision,
+        p_value,
+        p_value_sequential,
+        family_size,
+        control_variant_name,
+        n_control_units,
+        n_treatment_units,
+        variance_reduction
 
     from significance_results
 
@@ -101,4 +101,4 @@ statistical_significance as (
 
 {# by experiment, treatment variant, role, metric; no trailing comment: the query may be wrapped #}
 select * from statistical_significance
-order by 1 asc, 4 asc, 3 asc, 2 asc
+order by 1 asc, 2 asc, 4 asc, 3 asc

@@ -56,10 +56,10 @@ variant_comparison as (
         variants.experiment_name,
         variants.variant_name,
         variants.allocation,
-        coalesce(generations_per_variant.generation_count, 0) as generation_count,
         generations_per_variant.acceptance_rate,
         generations_per_variant.avg_edits,
         generations_per_variant.latency_p50_ms,
+        coalesce(generations_per_variant.generation_count, 0) as generation_count,
         variants.is_control
     from variants
     left join generations_per_variant

@@ -1,6 +1,7 @@
 {#
     Per UTC day x LLM: requests, tokens and the estimated cost at the prices of the seed
-    model_token_prices. A model without a price gets a null cost (and fails a relationships test).
+    model_token_prices. A model without a price gets a null cost (and a warning from the
+    relationships test on generations.model_name; the build goes on).
     Incremental like the other daily marts.
 #}
 {{

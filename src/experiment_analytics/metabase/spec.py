@@ -309,6 +309,9 @@ class ScheduleSpec(_Spec):
 class SubscriptionSpec(_Spec):
     key: str
     name: str
+    # Why the audience gets this report. Kept in the code only: a Metabase dashboard
+    # subscription has no description field.
+    description: str = ""
     dashboard: str
     schedule: ScheduleSpec
     channels: tuple[str, ...] = Field(min_length=1)

@@ -9,6 +9,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from experiment_analytics.warehouse import connect
+
 from .content import (
     FOREIGN_CARD_QUERIES,
     CompiledProject,
@@ -26,6 +28,7 @@ NOW_RELATIVE = {
     "events_last_7_days",
     "quality_metrics_trend",
     "latency_over_time",
+    "daily_latency",
     "tokens_per_request",
     "cost_by_model",
 }
@@ -224,3 +227,67 @@ def test_metabase_models_expose_their_whole_mart(warehouse, compiled):
 def test_alert_queries_run_on_the_demo_warehouse(warehouse, compiled):
     for alert in publisher_config().alerts:
         assert warehouse.columns(compiled.sql[alert.query]), alert.key
+
+
+def test_cost_cards_name_a_model_without_a_price(card_warehouse, compiled: CompiledProject):
+    """Yesterday: requests of a priced model and of one the seed has no price for. The two cost
+    numbers give the priced cost as a lower bound and name the unpriced model with its
+    requests; Cost by Model lists it first with Price "missing" and empty costs, never 0. Done
+    in a transaction that is rolled back: the shared warehouse is left as it was."""
+    costs = compiled.relations["daily_model_costs"]
+    prices = compiled.relations["model_token_prices"]
+    conn = connect(card_warehouse, autocommit=False)
+    try:
+        with conn.cursor() as cur:
+
+            def run(key: str) -> list[tuple]:
+                cur.execute(compiled.sql[card_by_key("latency_and_cost", key)[1].query])
+                return cur.fetchall()
+
+            # only the rows of this test in the window
+            cur.execute(
+                f"delete from {costs} where metric_date >= (now() at time zone 'utc')::date - 7"
+            )
+            assert run("cost_last_day") == [("$0.00",)] and run("cost_by_model") == []
+            cur.execute(f"select model_name from {prices} order by model_name limit 1")
+            priced = cur.fetchone()[0]
+            cur.execute(
+                f"select usd_per_million_prompt_tokens, usd_per_million_completion_tokens"
+                f" from {prices} where model_name = %s",
+                (priced,),
+            )
+            prompt_price, completion_price = cur.fetchone()
+            yesterday = "(now() at time zone 'utc')::date - 1"
+            cur.execute(
+                f"insert into {costs} (metric_date, model_name, request_count, prompt_tokens,"
+                f" completion_tokens) values ({yesterday}, %s, 40, 3000000, 1000000),"
+                f" ({yesterday}, 'mystery-1b', 7, 500000, 500000),"
+                f" ({yesterday} - 3, %s, 10, 1000000, 0)",
+                (priced, priced),
+            )
+            day_cost = float(3 * prompt_price + completion_price)
+            week_cost = day_cost + float(prompt_price)
+            assert run("cost_last_day") == [
+                (f"at least ${day_cost:,.2f}; no price: mystery-1b (7 requests)",)
+            ]
+            assert run("cost_last_7_days") == [
+                (f"at least ${week_cost:,.2f}; no price: mystery-1b (7 requests)",)
+            ]
+            by_model = run("cost_by_model")
+            assert by_model[0] == (
+                "mystery-1b",
+                "missing: add it to seeds/model_token_prices.csv",
+                7,
+                1000000,
+                None,
+                None,
+            )
+            assert by_model[1][:4] == (priced, "set", 50, 5000000)
+            assert float(by_model[1][4]) == pytest.approx(week_cost)
+            assert float(by_model[1][5]) == pytest.approx(day_cost)
+            # priced: the plain number
+            cur.execute(f"delete from {costs} where model_name = 'mystery-1b'")
+            assert run("cost_last_day") == [(f"${day_cost:,.2f}",)]
+    finally:
+        conn.rollback()
+        conn.close()

@@ -24,6 +24,15 @@ from .content import (
     dashboard_specs,
     publisher_config,
 )
+from .spec_expectations import (
+    SHOWN_TABLE_TITLES,
+    SIGNIFICANCE_COLUMNS,
+    SPEC_AUDIENCES,
+    SPEC_EDITORS,
+    SPEC_TABLE_COLUMNS,
+    column_titles,
+    spec_positions,
+)
 
 EXPOSURES_FILE = PROJECT_DIR / "models" / "marts" / "_exposures.yml"
 EXPOSURE_NAMES = {
@@ -179,7 +188,7 @@ def test_publisher_collections_groups_and_access():
     }
     groups = config.groups
     assert groups["ml_team"].collections == {"*": "write"} and groups["ml_team"].native_queries
-    assert groups["engineering"].collections == {"engineering": "read"}
+    assert groups["engineering"].collections == {"overview": "read", "engineering": "read"}
     assert not groups["engineering"].native_queries
     assert groups["product"].collections == {"overview": "read"}
     assert not groups["product"].native_queries
@@ -193,6 +202,64 @@ def test_publisher_collections_groups_and_access():
             assert alert.key == "high_p99_latency"
     for model in config.metabase_models:
         assert model.collection == "ml"
+
+
+def test_each_group_reaches_the_dashboards_of_its_spec_audience():
+    """publisher.yml read as Metabase combines it: a group reads a dashboard when it has read or
+    write on its collection (directly or through "*"). The published state is checked with a
+    real user per group in tests/python/metabase/test_e2e_publish.py."""
+    config = publisher_config()
+    assert {group.name for group in config.groups.values()} == {"ML Team", "Engineering", "Product"}
+    for dashboard, audience in SPEC_AUDIENCES.items():
+        collection = SPECS[dashboard].collection
+        readers = {
+            group.name
+            for group in config.groups.values()
+            if group.collections.get(collection, group.collections.get("*"))
+        }
+        writers = {
+            group.name
+            for group in config.groups.values()
+            if group.collections.get(collection, group.collections.get("*")) == "write"
+        }
+        assert readers == audience, dashboard
+        assert writers == SPEC_EDITORS, dashboard
+    native = {group.name for group in config.groups.values() if group.native_queries}
+    assert native == SPEC_EDITORS
+
+
+def table_cards():
+    return [(d, k) for d, k in all_cards() if card_by_key(d, k)[1].display == "table"]
+
+
+def test_every_table_card_is_written_into_the_tests():
+    assert {f"{d}.{k}" for d, k in table_cards()} == set(SHOWN_TABLE_TITLES)
+    assert set(SPEC_TABLE_COLUMNS) <= set(SHOWN_TABLE_TITLES)
+
+
+@pytest.mark.parametrize(("dashboard", "key"), table_cards())
+def test_table_card_shows_the_spec_columns_in_order_with_titles(dashboard, key):
+    _, card = card_by_key(dashboard, key)
+    shown = column_titles(list(card.columns), card.visualization_settings)
+    untitled = [c for c, t in zip(card.columns, shown, strict=True) if not t]
+    assert not untitled, f"{dashboard}.{key}: columns without a title: {untitled}"
+    assert tuple(shown) == SHOWN_TABLE_TITLES[f"{dashboard}.{key}"]
+    spec = SPEC_TABLE_COLUMNS.get(f"{dashboard}.{key}")
+    if spec:
+        positions = spec_positions(spec, shown)
+        assert -1 not in positions, f"{dashboard}.{key}: {dict(zip(spec, positions, strict=True))}"
+        assert positions == sorted(positions), f"{dashboard}.{key}: not in the spec's order"
+
+
+def test_significance_columns_are_unambiguous():
+    _, card = card_by_key("variant_performance", "statistical_significance")
+    shown = column_titles(list(card.columns), card.visualization_settings)
+    by_title = dict(zip(shown, card.columns, strict=True))
+    for title, column in SIGNIFICANCE_COLUMNS.items():
+        assert by_title[title] == column, title
+    # the adjusted p sits right before the verdict it drives
+    assert shown.index("Significant?") == shown.index("P-value (adjusted)") + 1
+    assert shown.index("Verdict") == shown.index("Significant?") + 1
 
 
 def test_publisher_models_alerts_and_subscriptions_point_at_real_things():
@@ -223,7 +290,26 @@ def test_publisher_models_alerts_and_subscriptions_point_at_real_things():
     assert {channel_types[c] for c in by_key["low_acceptance"].channels} == {"email"}
     for subscription in config.subscriptions:
         assert subscription.dashboard in SPECS
+        assert len(subscription.description.strip()) > 40, f"{subscription.key}: its reason"
     assert any(
         s.dashboard == "experiment_overview" and s.schedule.type == "weekly"
         for s in config.subscriptions
     )
+
+
+def test_a_scheduled_report_for_every_audience():
+    """Product: Experiment Overview; Engineering: Latency & Cost; ML team: Variant Performance
+    and Model Quality — each by email to its own team."""
+    config = publisher_config()
+    reports = {
+        (s.dashboard, recipient)
+        for s in config.subscriptions
+        for channel in s.channels
+        for recipient in config.channels[channel].recipients
+    }
+    assert {
+        ("experiment_overview", "${PRODUCT_EMAIL:-product@example.com}"),
+        ("latency_and_cost", "${ENGINEERING_EMAIL:-engineering@example.com}"),
+        ("variant_performance", "${ML_TEAM_EMAIL:-ml-team@example.com}"),
+        ("model_quality", "${ML_TEAM_EMAIL:-ml-team@example.com}"),
+    } <= reports

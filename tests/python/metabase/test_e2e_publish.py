@@ -15,6 +15,16 @@ from typing import Any
 
 import pytest
 import yaml
+from dashboards.spec_expectations import (
+    SHOWN_TABLE_TITLES,
+    SIGNIFICANCE_COLUMNS,
+    SPEC_AUDIENCES,
+    SPEC_EDITORS,
+    SPEC_GROUPS,
+    SPEC_TABLE_COLUMNS,
+    column_titles,
+    spec_positions,
+)
 
 from experiment_analytics.dbt import PROJECT_DIR
 from experiment_analytics.metabase import cli
@@ -321,6 +331,65 @@ def test_effective_access_computed_from_the_graphs(published: Published) -> None
         assert (effective_queries == "query-builder-and-native") == native, group_key
         if group_key and not native:
             assert effective_queries == "no", (group_key, effective_queries)
+
+
+@pytest.mark.parametrize("group", sorted(SPEC_GROUPS))
+def test_each_group_opens_exactly_the_dashboards_of_its_spec_audience(
+    published: Published, group: str
+) -> None:
+    """The spec's audiences (tests/python/dashboards/spec_expectations.py), not publisher.yml:
+    a real member of the group opens a dashboard and runs its card exactly when the spec names
+    the group as an audience, and edits it exactly when the spec lets the group edit."""
+    user = _user(published, [group])
+    for name, dashboard in published.dashboards.items():
+        allowed = group in SPEC_AUDIENCES[name]
+        status = user.call("GET", f"/api/dashboard/{dashboard['id']}").status_code
+        assert (status == 200) == allowed, (group, name, status)
+        # cards take their access from the collection: one query per dashboard is enough
+        first_card = min(dashboard["dashcards"], key=lambda d: (d["row"], d["col"]))["card_id"]
+        answer = user.call("POST", f"/api/card/{first_card}/query", json={})
+        assert (answer.status_code < 300) == allowed, (group, name, answer.status_code)
+        edit = user.call(
+            "PUT",
+            f"/api/dashboard/{dashboard['id']}",
+            json={"description": dashboard["description"]},
+        ).status_code
+        assert (edit == 200) == (group in SPEC_EDITORS), (group, name, "edit", edit)
+
+
+def test_admins_open_and_edit_every_dashboard(published: Published) -> None:
+    for name, dashboard in published.dashboards.items():
+        assert published.api.call("GET", f"/api/dashboard/{dashboard['id']}").status_code == 200
+        status = published.api.call(
+            "PUT",
+            f"/api/dashboard/{dashboard['id']}",
+            json={"description": dashboard["description"]},
+        ).status_code
+        assert status == 200, name
+
+
+def test_published_table_cards_show_the_spec_columns_and_titles(published: Published) -> None:
+    """Each table card as Metabase shows it: the columns its query returns, in that order, under
+    the titles of its published visualization settings."""
+    tables = {
+        key: card
+        for key, card in published.cards.items()
+        if card.get("display") == "table" and key.split(".")[0] in DASHBOARDS
+    }
+    assert set(tables) == set(SHOWN_TABLE_TITLES)
+    for key, card in tables.items():
+        answer = published.api.ok("POST", f"/api/card/{card['id']}/query", {})
+        columns = [col["name"] for col in answer["data"]["cols"]]
+        shown = column_titles(columns, card["visualization_settings"])
+        assert None not in shown, (key, dict(zip(columns, shown, strict=True)))
+        assert tuple(shown) == SHOWN_TABLE_TITLES[key], key
+        if key in SPEC_TABLE_COLUMNS:
+            positions = spec_positions(SPEC_TABLE_COLUMNS[key], shown)
+            assert -1 not in positions and positions == sorted(positions), (key, positions)
+        if key == "variant_performance.statistical_significance":
+            by_title = dict(zip(shown, columns, strict=True))
+            assert {t: by_title[t] for t in SIGNIFICANCE_COLUMNS} == SIGNIFICANCE_COLUMNS
+            assert shown.index("Significant?") == shown.index("P-value (adjusted)") + 1
 
 
 def _recipients(channel_keys) -> dict[str, list[str]]:

@@ -375,16 +375,20 @@ def test_a_failed_build_is_rebuilt_and_retested_until_fixed(failed_build_clone, 
     settings = failed_build_clone
     ledger = "select * from analytics.int_event_log_ledger order by occurred_date"
     before = _query(settings, ledger)
-    price_test = "relationships_generations_model_name__model_name__ref_model_token_prices_"
-    # a new day, and a policy version whose model has no price: the mart test fails
+    # A policy version without a model name fails a source test, so every model after it is
+    # skipped. (A model without a price only warns: the cost cards name it, issue #13.)
+    broken_test = "source_not_null_exp_policy_versions_model_name"
+    # a new day, and the broken policy version: the build fails
     append_days(settings, events=EVENTS, seed=SEED, end_at=END_AT, days=1)
-    _execute(settings, "update exp.policy_versions set model_name = 'mystery-1b' where id = 2")
+    _execute(settings, "alter table exp.policy_versions alter column model_name drop not null")
+    _execute(settings, "update exp.policy_versions set model_name = null where id = 2")
     first = _build(parsed_project, settings, "failed_first")
-    assert first.statuses[price_test] == "fail"
+    assert first.statuses[broken_test] == "fail"
+    assert first.statuses["generations"] == "skipped"
     assert _query(settings, ledger) == before, "a failed build advanced the ledger"
-    # the next scheduled build, still broken: the days of the failed build are tested again
+    # the next scheduled build, still broken: still failed, nothing built on top of it
     second = _build(parsed_project, settings, "failed_second")
-    assert second.statuses[price_test] == "fail", "the failure went green by itself"
+    assert second.statuses[broken_test] == "fail", "the failure went green by itself"
     # fixed: the next build rebuilds every day it missed
     _execute(settings, "update exp.policy_versions set model_name = 'orion-70b' where id = 2")
     fixed = _build(parsed_project, settings, "failed_fixed")

@@ -38,10 +38,18 @@ class Case:
     select: str
     expected_failures: frozenset[str]
     exclude: str | None = None
+    expected_warnings: frozenset[str] = frozenset()
 
 
-def case(name: str, breaks: list[str], select: str, *expected: str, exclude: str | None = None):
-    return Case(name, tuple(breaks), select, frozenset(expected), exclude)
+def case(
+    name: str,
+    breaks: list[str],
+    select: str,
+    *expected: str,
+    exclude: str | None = None,
+    warns: tuple[str, ...] = (),
+):
+    return Case(name, tuple(breaks), select, frozenset(expected), exclude, frozenset(warns))
 
 
 CASES = [
@@ -157,11 +165,13 @@ CASES = [
         "source:exp.events",
         "exp_events_received_at_is_missing",
     ),
+    # A model without a price warns and the build goes on, cost marts included (their cost is
+    # null there): the cost cards name the model (issue #13).
     case(
         "model_without_a_price",
         ["update exp.policy_versions set model_name = 'mystery-1b' where id = 2"],
-        "+generations model_token_prices",
-        "relationships_generations_model_name__model_name__ref_model_token_prices_",
+        "+generations model_token_prices daily_model_costs daily_request_metrics",
+        warns=("relationships_generations_model_name__model_name__ref_model_token_prices_",),
     ),
 ]
 
@@ -170,6 +180,7 @@ CASES = [
 class Outcome:
     ran: set[str] = field(default_factory=set)
     failed: set[str] = field(default_factory=set)
+    warned: set[str] = field(default_factory=set)
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -201,6 +212,8 @@ def _run_case(case_: Case, new_database, parsed_project: ParsedProject) -> Outco
             outcome.ran.add(name)
             if result["status"] == "fail":
                 outcome.failed.add(name)
+            if result["status"] == "warn":
+                outcome.warned.add(name)
         if result["status"] == "error":
             # a test that errors (e.g. a missing relation) proves nothing about the data
             outcome.errors[name] = result.get("message") or ""
@@ -213,5 +226,6 @@ def test_exactly_the_expected_tests_fail(case_: Case, new_database, parsed_proje
     outcome = _run_case(case_, new_database, parsed_project)
     assert not outcome.errors, f"dbt nodes errored: {outcome.errors}"
     assert case_.expected_failures <= outcome.ran, "an expected test did not run"
+    assert case_.expected_warnings <= outcome.warned, "an expected warning was not raised"
     assert len(outcome.ran) > len(case_.expected_failures), "the selection ran no other test"
     assert outcome.failed == case_.expected_failures
