@@ -7,6 +7,7 @@
 #   make build / make docs / make docs-serve    dbt build, dbt docs generate, dbt docs serve
 #   make metabase-double    the local Metabase stand-in, with the warehouse registered
 #   make publish            publish to Metabase (METABASE_URL; unset: the local stand-in)
+#   make refresh            what a scheduler runs: dbt build, freshness checks, publish
 #   make bench EVENTS=N     the benchmark; appends results to BENCHMARKS.md
 #   make preview            every dashboard, alert and schedule as HTML + PNG (target/preview)
 #   make evaluate DBT_PROJECT_EVALUATOR=path/to/dbt-project-evaluator
@@ -28,7 +29,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 .PHONY: install up down status roles demo build docs docs-serve test lint bench publish \
-	metabase-double preview browser clean evaluate
+	refresh metabase-double preview browser clean evaluate
 
 install: $(VENV)/.installed
 
@@ -87,12 +88,17 @@ bench: install
 
 # Without METABASE_URL, publish to the local stand-in (`make metabase-double`, its default key).
 ifeq ($(METABASE_URL),)
-publish: export METABASE_URL := http://127.0.0.1:3000
-publish: export METABASE_API_KEY := mb_double_test_key
+publish refresh: export METABASE_URL := http://127.0.0.1:3000
+publish refresh: export METABASE_API_KEY := mb_double_test_key
 endif
 publish: install
 	@echo "Publishing to $$METABASE_URL"
 	$(DB_ENV) experiment-analytics publish
+
+# dbt build, dbt source freshness + the last complete build, publish (README "Running it on a
+# schedule").
+refresh: roles
+	$(DB_ENV) experiment-analytics refresh
 
 # Also regenerates the README's dashboard pictures (docs/images/dashboards/).
 preview: up browser

@@ -8,6 +8,7 @@
     publish                       publish dashboards to Metabase (= scripts/publish_metabase.py)
     metabase-double               serve the local Metabase stand-in
     preview                       render every dashboard, alert and schedule as HTML + PNG
+    refresh                       what a scheduler runs: dbt build, freshness checks, publish
 
 Connection settings come from PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE (see profiles.yml);
 unset, they point at the running embedded server (its port and its password file, .pg/pgpass).
@@ -244,6 +245,10 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark.register(commands)
     register_publish(commands)
     register_metabase_double(commands)
+
+    from experiment_analytics import refresh
+
+    refresh.register(commands)
 
     from experiment_analytics.preview import cli as preview_cli
 

@@ -1,10 +1,16 @@
 {#
-    Alert "constraint violation" (critical). Returns one row per generation with a constraint
-    respect score below 1.0 that the platform RECEIVED in the last hour, and no row otherwise.
-    Reads the staging view over exp.events, so it is real time (no dbt build needed). Received
-    time rather than occurred time, so a late event still alerts; occurred_at is bounded by the
-    late-event lookback so the scan stays on the occurred_at index.
+    Alert "constraint violation" (critical), checked every 5 minutes. One message per incident:
+    an incident of an experiment is a run of generations with a constraint respect score below
+    1.0 (by received_at, the platform's clock) with no gap of alert_quiet_period_minutes (60)
+    or more between them. A check returns one row per experiment whose incident STARTED in its
+    window (the 5 minutes received up to its slot, macros/alerting/alert_clock.sql): the first
+    violation, and how many the window holds. A burst of violations is one message; violations
+    that come back after an hour of quiet are a new incident, so a new message.
+    Reads the staging view over exp.events (real time, no dbt build needed); the scan is on
+    received_at (indexed) over the window and the quiet period before it.
 #}
+{%- set step = '5 minutes' -%}
+{%- set quiet = var('alert_quiet_period_minutes', 60) -%}
 with
 
 events as (
@@ -19,42 +25,91 @@ variants as (
 
 ),
 
-violations_received_last_hour as (
+check_window as (
 
     select
-        request_id,
-        experiment_id,
-        variant_id,
-        policy_version_id,
-        constraint_respect_score,
-        occurred_at,
-        received_at
-    from events
-    where
-        event_type = 'generation'
-        and constraint_respect_score < 1.0
-        and received_at >= now() - interval '1 hour'
-        and occurred_at >= now() - interval '{{ var("late_event_lookback_hours") }} hours'
+        {{ alert_check_slot(step) }} as window_ends_at,
+        {{ alert_check_slot(step) }} - interval '{{ step }}' as window_starts_after
 
 ),
 
-violations_with_names as (
+recent_violations as (
+
+    -- the violations of the window and of the quiet period before it
+    select
+        events.event_id,
+        events.request_id,
+        events.experiment_id,
+        events.variant_id,
+        events.policy_version_id,
+        events.constraint_respect_score,
+        events.occurred_at,
+        events.received_at,
+        check_window.window_starts_after,
+        check_window.window_ends_at
+    from events
+    cross join check_window
+    where
+        events.event_type = 'generation'
+        and events.constraint_respect_score < 1.0
+        and events.received_at <= check_window.window_ends_at
+        and events.received_at
+        > check_window.window_starts_after - interval '{{ quiet }} minutes'
+
+),
+
+violations_in_window as (
 
     select
-        violations_received_last_hour.request_id,
-        violations_received_last_hour.experiment_id,
-        violations_received_last_hour.variant_id,
-        violations_received_last_hour.policy_version_id,
+        *,
+        count(*) over (partition by experiment_id) as violations_in_window
+    from recent_violations
+    where received_at > window_starts_after
+
+),
+
+incident_starts as (
+
+    -- a violation with no earlier one of its experiment within the quiet period
+    select violations_in_window.*
+    from violations_in_window
+    where not exists (
+        select 1
+        from recent_violations as earlier
+        where
+            earlier.experiment_id = violations_in_window.experiment_id
+            and earlier.received_at
+            >= violations_in_window.received_at - interval '{{ quiet }} minutes'
+            and (
+                earlier.received_at < violations_in_window.received_at
+                or (
+                    earlier.received_at = violations_in_window.received_at
+                    and earlier.event_id < violations_in_window.event_id
+                )
+            )
+    )
+
+),
+
+incident_starts_with_names as (
+
+    select
+        incident_starts.request_id,
+        incident_starts.experiment_id,
+        incident_starts.variant_id,
+        incident_starts.policy_version_id,
         variants.experiment_name,
         variants.variant_name,
-        violations_received_last_hour.constraint_respect_score,
-        violations_received_last_hour.occurred_at,
-        violations_received_last_hour.received_at
-    from violations_received_last_hour
+        incident_starts.constraint_respect_score,
+        incident_starts.occurred_at,
+        incident_starts.received_at,
+        incident_starts.violations_in_window,
+        incident_starts.window_ends_at as checked_up_to
+    from incident_starts
     left join variants
-        on violations_received_last_hour.variant_id = variants.variant_id
+        on incident_starts.variant_id = variants.variant_id
 
 )
 
-select * from violations_with_names
-order by occurred_at desc, request_id asc
+select * from incident_starts_with_names
+order by received_at asc, request_id asc

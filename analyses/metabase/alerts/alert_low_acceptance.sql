@@ -1,20 +1,41 @@
 {#
-    Alert "acceptance below baseline - 10%". Baseline = the control variant's acceptance rate
-    (accepted or edited / generations) over the generations of the last 24 hours; the alert
-    holds for a treatment variant of an active experiment whose acceptance rate over the same
-    24 hours is below baseline x (1 - 0.10), i.e. a RELATIVE drop of more than 10% (control 0.50
-    -> threshold 0.45). Both arms need at least 30 generations in the window, so a handful of
-    requests cannot alert. Returns one row per such treatment variant, no row otherwise.
-    Reads the `generations` mart: as fresh as the last dbt build. Generations whose outcome has
-    not arrived yet count as not accepted, in both arms alike.
+    Alert "acceptance below 0.9 x control" (ML team), checked every 6 hours. Fires on evidence,
+    not on a raw gap: for each treatment variant of an active experiment, the one-sided
+    hypothesis "treatment acceptance < (1 - 0.10) x control acceptance" is tested with an
+    anytime-valid confidence sequence (STATISTICS.md sections 1, 5 and 8.1), so checking it
+    every 6 hours for the experiment's whole life keeps the false-alarm rate below alpha (0.05).
+
+    - Data: every generation of the experiment received up to the check slot, live from
+      exp.events (no dbt build needed), cumulative since the experiment started (what makes the
+      test sequential). A generation counts as accepted when its accepted/edited outcome was
+      received by then; one still waiting counts as not accepted, in both arms alike.
+    - Statistic: per arm, the acceptance rate sum(accepted) / sum(generations) over units, its
+      variance by the delta method over units (users are randomized, their generations are
+      correlated); d = rate_T - 0.9 x rate_C, Var(d) = Var_T + 0.81 Var_C, N = units in both arms.
+    - Decision: the upper end of the confidence sequence for d (half-width of macro
+      confidence_sequence_half_width, two-sided level alpha, tuned for
+      alert_acceptance_tuning_units units) is below 0. No decision with fewer than 30 units in
+      an arm, zero variance or a control rate of 0.
+    - One message per treatment: the confidence sequence is valid at every instant at once, so
+      its running intersection is too; the alert uses the intersection (the smallest upper end
+      at any 6-hour check instant since the start), which never widens: the decision, once
+      reached, is final and the alert sends exactly one message for the variant, at the check
+      where it is first reached. The instants are the 6-hour slots of the UTC grid; each unit's
+      running counts change only in slots where it had activity, so the sums per arm and slot
+      are accumulated from those changes (one pass over the experiment's events, cheap at any
+      age).
+    The measured false-alarm rate and detection delay (experiment_analytics.alerting.simulation)
+    are in the alert's description in metabase/publisher.yml.
 #}
-{%- set relative_drop = var('alert_acceptance_relative_drop', 0.10) -%}
-{%- set minimum_generations = var('alert_minimum_generations_per_arm', 30) -%}
+{%- set step = '6 hours' -%}
+{%- set ratio = '(1.0 - ' ~ var('alert_acceptance_relative_drop', 0.10) ~ ')' -%}
+{%- set alpha = var('alert_acceptance_alpha', 0.05) -%}
+{%- set tuning_units = var('alert_acceptance_tuning_units', 5000) -%}
 with
 
-generations as (
+events as (
 
-    select * from {{ ref('generations') }}
+    select * from {{ ref('stg_exp__events') }}
 
 ),
 
@@ -30,77 +51,310 @@ experiments as (
 
 ),
 
-generations_last_24_hours as (
+check_slots as (
 
     select
-        variant_id,
-        is_accepted
-    from generations
-    where
-        generated_date >= (now() at time zone 'utc')::date - 1
-        and generated_at >= now() - interval '24 hours'
+        {{ alert_check_slot(step) }} as checked_up_to,
+        {{ alert_check_slot(step) }} - interval '{{ step }}' as previous_check
 
 ),
 
-acceptance_per_variant as (
+active_variants as (
 
     select
-        variants.experiment_id,
-        variants.variant_id,
-        variants.experiment_name,
-        variants.variant_name,
-        variants.is_control,
-        count(*) as generation_count,
-        avg(generations_last_24_hours.is_accepted::integer) as acceptance_rate
-    from generations_last_24_hours
-    inner join variants
-        on generations_last_24_hours.variant_id = variants.variant_id
-    inner join experiments
-        on variants.experiment_id = experiments.experiment_id
-    where experiments.status = 'active'
-    group by
         variants.experiment_id,
         variants.variant_id,
         variants.experiment_name,
         variants.variant_name,
         variants.is_control
+    from variants
+    inner join experiments
+        on variants.experiment_id = experiments.experiment_id
+    where experiments.status = 'active'
 
 ),
 
-control_baselines as (
+generations as (
 
+    select
+        events.request_id,
+        events.variant_id,
+        events.unit_id,
+        min(events.received_at) as received_at
+    from events
+    inner join active_variants
+        on events.variant_id = active_variants.variant_id
+    where
+        events.event_type = 'generation'
+        and events.received_at <= (select check_slots.checked_up_to from check_slots)
+    group by events.request_id, events.variant_id, events.unit_id
+
+),
+
+acceptances as (
+
+    select
+        request_id,
+        min(received_at) as received_at
+    from events
+    where
+        event_type in ('accepted', 'edited')
+        and received_at <= (select check_slots.checked_up_to from check_slots)
+    group by request_id
+
+),
+
+counted as (
+
+    -- each generation counts from the check slot that first sees it (received_at rounded UP
+    -- to the 6-hour grid); an acceptance from the slot that sees both it and its generation
+    select
+        generations.variant_id,
+        generations.unit_id,
+        {{ ceil_to_slot('generations.received_at', step) }} as generation_slot,
+        -- (greatest() skips a null: no acceptance, no slot)
+        case when acceptances.request_id is not null then {{ ceil_to_slot(
+            'greatest(generations.received_at, acceptances.received_at)', step
+        ) }} end as acceptance_slot
+    from generations
+    left join acceptances
+        on generations.request_id = acceptances.request_id
+
+),
+
+unit_slot_changes as (
+
+    select
+        variant_id,
+        unit_id,
+        slot,
+        sum(generations)::float8 as added_generations,
+        sum(accepted)::float8 as added_accepted
+    from (
+        select
+            variant_id,
+            unit_id,
+            generation_slot as slot,
+            1 as generations,
+            0 as accepted
+        from counted
+        union all
+        select
+            variant_id,
+            unit_id,
+            acceptance_slot as slot,
+            0 as generations,
+            1 as accepted
+        from counted
+        where acceptance_slot is not null
+    ) as changes
+    group by variant_id, unit_id, slot
+
+),
+
+unit_running_counts as (
+
+    -- a unit's counts after and before each slot where they change
+    select
+        variant_id,
+        unit_id,
+        slot,
+        sum(added_generations) over unit_history as generations_after,
+        sum(added_accepted) over unit_history as accepted_after,
+        sum(added_generations) over unit_history - added_generations as generations_before,
+        sum(added_accepted) over unit_history - added_accepted as accepted_before
+    from unit_slot_changes
+    window unit_history as (partition by variant_id, unit_id order by slot)
+
+),
+
+arm_slot_changes as (
+
+    -- what each slot adds to the sums over units of D, M, D^2, M^2 and M x D
+    select
+        variant_id,
+        slot,
+        count(*) filter (where generations_before = 0) as added_units,
+        sum(generations_after - generations_before) as added_d,
+        sum(accepted_after - accepted_before) as added_m,
+        sum(generations_after ^ 2 - generations_before ^ 2) as added_dd,
+        sum(accepted_after ^ 2 - accepted_before ^ 2) as added_mm,
+        sum(accepted_after * generations_after - accepted_before * generations_before)
+            as added_md
+    from unit_running_counts
+    group by variant_id, slot
+
+),
+
+experiment_starts as (
+
+    select
+        active_variants.experiment_id,
+        min(arm_slot_changes.slot) as first_slot
+    from arm_slot_changes
+    inner join active_variants
+        on arm_slot_changes.variant_id = active_variants.variant_id
+    group by active_variants.experiment_id
+
+),
+
+instants as (
+
+    -- every check slot of every active experiment since its first generation
+    select
+        active_variants.experiment_id,
+        active_variants.variant_id,
+        active_variants.is_control,
+        instant.slot
+    from active_variants
+    inner join experiment_starts
+        on active_variants.experiment_id = experiment_starts.experiment_id
+    cross join lateral generate_series(
+        experiment_starts.first_slot,
+        (select check_slots.checked_up_to from check_slots),
+        interval '{{ step }}'
+    ) as instant (slot)
+
+),
+
+arm_sums as (
+
+    select
+        instants.experiment_id,
+        instants.variant_id,
+        instants.is_control,
+        instants.slot,
+        sum(coalesce(arm_slot_changes.added_units, 0)) over arm_history as n,
+        sum(coalesce(arm_slot_changes.added_d, 0)) over arm_history as sum_d,
+        sum(coalesce(arm_slot_changes.added_m, 0)) over arm_history as sum_m,
+        sum(coalesce(arm_slot_changes.added_dd, 0)) over arm_history as sum_dd,
+        sum(coalesce(arm_slot_changes.added_mm, 0)) over arm_history as sum_mm,
+        sum(coalesce(arm_slot_changes.added_md, 0)) over arm_history as sum_md
+    from instants
+    left join arm_slot_changes
+        on
+            instants.variant_id = arm_slot_changes.variant_id
+            and instants.slot = arm_slot_changes.slot
+    window arm_history as (partition by instants.variant_id order by instants.slot)
+
+),
+
+arms as (
+
+    -- per arm and instant: units, generations, rate sum(M) / sum(D) and its delta-method
+    -- variance over units (STATISTICS.md section 1) from the sums
     select
         experiment_id,
-        generation_count as control_generation_count,
-        acceptance_rate as control_acceptance_rate
-    from acceptance_per_variant
-    where is_control
+        variant_id,
+        is_control,
+        slot,
+        n as unit_count,
+        sum_d as generation_count,
+        sum_m / nullif(sum_d, 0) as acceptance_rate,
+        case
+            when n >= 2 then
+                (
+                    (sum_mm - sum_m ^ 2 / n)
+                    - 2.0 * (sum_m / sum_d) * (sum_md - sum_m * sum_d / n)
+                    + (sum_m / sum_d) ^ 2 * (sum_dd - sum_d ^ 2 / n)
+                ) / (n - 1) / (sum_d / n) ^ 2 / n
+        end as acceptance_rate_variance
+    from arm_sums
 
 ),
 
-treatments_below_baseline as (
+comparisons as (
 
     select
-        acceptance_per_variant.experiment_id,
-        acceptance_per_variant.variant_id,
-        acceptance_per_variant.experiment_name,
-        acceptance_per_variant.variant_name as treatment_variant_name,
-        acceptance_per_variant.generation_count as treatment_generation_count,
-        acceptance_per_variant.acceptance_rate as treatment_acceptance_rate,
-        control_baselines.control_generation_count,
-        control_baselines.control_acceptance_rate,
-        control_baselines.control_acceptance_rate * (1 - {{ relative_drop }}) as alert_threshold
-    from acceptance_per_variant
-    inner join control_baselines
-        on acceptance_per_variant.experiment_id = control_baselines.experiment_id
+        treatment.experiment_id,
+        treatment.variant_id,
+        treatment.slot,
+        treatment.unit_count as treatment_unit_count,
+        control.unit_count as control_unit_count,
+        treatment.generation_count as treatment_generation_count,
+        control.generation_count as control_generation_count,
+        treatment.acceptance_rate as treatment_acceptance_rate,
+        control.acceptance_rate as control_acceptance_rate,
+        {{ ratio }} * control.acceptance_rate as alert_threshold,
+        treatment.acceptance_rate - {{ ratio }} * control.acceptance_rate as difference,
+        treatment.acceptance_rate_variance
+        + {{ ratio }} ^ 2 * control.acceptance_rate_variance as difference_variance,
+        treatment.unit_count + control.unit_count as total_units
+    from arms as treatment
+    inner join arms as control
+        on
+            treatment.experiment_id = control.experiment_id
+            and treatment.slot = control.slot
+            and control.is_control
     where
-        not acceptance_per_variant.is_control
-        and acceptance_per_variant.generation_count >= {{ minimum_generations }}
-        and control_baselines.control_generation_count >= {{ minimum_generations }}
-        and acceptance_per_variant.acceptance_rate
-        < control_baselines.control_acceptance_rate * (1 - {{ relative_drop }})
+        not treatment.is_control
+        and treatment.unit_count >= 30
+        and control.unit_count >= 30
+        and control.acceptance_rate > 0
+        and treatment.acceptance_rate_variance > 0
+        and control.acceptance_rate_variance > 0
+
+),
+
+upper_bounds as (
+
+    select
+        *,
+        difference + {{ confidence_sequence_half_width(
+            'difference_variance', 'total_units', tuning_units, alpha
+        ) }} as difference_upper_bound
+    from comparisons
+
+),
+
+intersections as (
+
+    -- the running intersection of the confidence sequence: its smallest upper end so far
+    select
+        *,
+        min(difference_upper_bound) over (
+            partition by variant_id order by slot
+        ) as running_upper_bound
+    from upper_bounds
+
+),
+
+first_decisions as (
+
+    select
+        intersections.*,
+        lag(intersections.running_upper_bound) over (
+            partition by intersections.variant_id order by intersections.slot
+        ) as previous_running_upper_bound
+    from intersections
+
+),
+
+treatments_below_threshold as (
+
+    select
+        first_decisions.experiment_id,
+        first_decisions.variant_id,
+        active_variants.experiment_name,
+        active_variants.variant_name as treatment_variant_name,
+        first_decisions.treatment_unit_count,
+        first_decisions.control_unit_count,
+        first_decisions.treatment_generation_count,
+        first_decisions.control_generation_count,
+        first_decisions.treatment_acceptance_rate,
+        first_decisions.control_acceptance_rate,
+        first_decisions.alert_threshold,
+        first_decisions.running_upper_bound as difference_upper_bound,
+        first_decisions.slot as checked_up_to
+    from first_decisions
+    inner join active_variants
+        on first_decisions.variant_id = active_variants.variant_id
+    where
+        first_decisions.slot = (select check_slots.checked_up_to from check_slots)
+        and first_decisions.running_upper_bound < 0
+        and coalesce(first_decisions.previous_running_upper_bound >= 0, true)
 
 )
 
-select * from treatments_below_baseline
+select * from treatments_below_threshold
 order by experiment_name asc, treatment_variant_name asc

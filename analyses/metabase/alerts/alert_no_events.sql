@@ -1,9 +1,14 @@
 {#
-    Alert "no events in the last hour" (on-call). Returns one row when the newest event in
-    exp.events occurred more than an hour ago (or there is no event at all), saying since when;
-    no row while events flow. Reads the staging view over exp.events, so it is real time; the
-    newest occurred_at comes from the occurred_at index.
+    Alert "no events in the last hour" (on-call), checked every 15 minutes. The condition holds
+    at a check when exp.events received no event in the hour before it (the platform's clock,
+    received_at: a stopped feed is what on-call must hear about). One message per incident: a
+    row only at the check where the silence reaches an hour (it did not at the previous check
+    slot), saying since when; none while it goes on, a new one if events resume and stop again.
+    An exp.events that never held an event says nothing (there is no feed to lose yet).
+    Reads the staging view over exp.events (real time); the newest received_at comes from the
+    received_at index.
 #}
+{%- set step = '15 minutes' -%}
 with
 
 events as (
@@ -12,32 +17,44 @@ events as (
 
 ),
 
-newest_event as (
+check_slots as (
 
-    select max(occurred_at) as last_event_at
-    from events
+    select
+        {{ alert_check_slot(step) }} as checked_up_to,
+        {{ alert_check_slot(step) }} - interval '{{ step }}' as previous_check
 
 ),
 
-silence as (
+newest_event as (
 
     select
-        case
-            when last_event_at is null then 'No events have ever been received'
-            else
-                'No events since '
-                || to_char(last_event_at at time zone 'utc', 'YYYY-MM-DD HH24:MI:SS')
-                || ' UTC'
-        end as message,
-        round(extract(epoch from now() - last_event_at)::numeric / 60) as minutes_without_events,
+        check_slots.checked_up_to,
+        check_slots.previous_check,
+        (
+            select max(events.received_at)
+            from events
+            where events.received_at <= check_slots.checked_up_to
+        ) as last_event_at
+    from check_slots
+
+),
+
+silence_starts as (
+
+    select
+        'No events received since '
+        || to_char(last_event_at at time zone 'utc', 'YYYY-MM-DD HH24:MI:SS')
+        || ' UTC' as message,
+        round(extract(epoch from checked_up_to - last_event_at)::numeric / 60)
+            as minutes_without_events,
         last_event_at,
-        now() as checked_at
+        checked_up_to as checked_at
     from newest_event
     where
-        last_event_at is null
-        or last_event_at < now() - interval '1 hour'
+        last_event_at <= checked_up_to - interval '1 hour'
+        and last_event_at > previous_check - interval '1 hour'
 
 )
 
-select * from silence
+select * from silence_starts
 order by last_event_at asc
