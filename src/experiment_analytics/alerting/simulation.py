@@ -28,6 +28,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 CHECK_EVERY_HOURS = 6.0
+# The full-size measurement quoted in the alert's description (metabase/publisher.yml).
+SEED = 20261201
+EXPERIMENTS = 1000
 
 
 @dataclass(frozen=True)
@@ -198,8 +201,8 @@ class Measurement:
 
 
 def measure(
-    experiments: int = 1000,
-    seed: int = 20261201,
+    experiments: int = EXPERIMENTS,
+    seed: int = SEED,
     traffic: Traffic | None = None,
     rule: Rule | None = None,
     drop: float = 0.15,
@@ -244,8 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m experiment_analytics.alerting.simulation", description=__doc__
     )
-    parser.add_argument("--experiments", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=20261201)
+    parser.add_argument("--experiments", type=int, default=EXPERIMENTS)
+    parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     print(json.dumps(asdict(measure(args.experiments, args.seed)), indent=2))
     return 0

@@ -542,7 +542,8 @@ def test_low_acceptance_description_states_the_measured_rates():
     assert false_alarm and float(false_alarm.group(1)) <= 5.0
     assert re.search(r"detected in (\d+(?:\.\d+)?) % of experiments", text)
     assert re.search(r"median of (\d+) hours", text)
-    assert "1,000 simulated experiments" in text and "seed 20261201" in text
+    assert f"{simulation.EXPERIMENTS:,} simulated experiments" in text
+    assert f"seed {simulation.SEED}" in text
 
 
 # ---- quarantine -----------------------------------------------------------------------------
