@@ -125,3 +125,4 @@ stale_starts as (
 )
 
 select * from stale_starts
+order by checked_at asc

@@ -228,7 +228,11 @@ def alerts_db(new_database, tmp_path_factory) -> AlertWarehouse:
     db.simulation_start = db.grid_point("6 hours", "5 days")
     load_simulated_experiments(db, db.simulation_start)
     run_dbt(["run", "--select", *ALERT_MODELS, "--quiet"], settings, target_path=target_path)
-    db.compiled = compile_project(settings, target_path, "path:analyses/metabase/alerts")
+    db.compiled = compile_project(
+        settings,
+        target_path,
+        "path:analyses/metabase/alerts path:analyses/dashboards/latency_and_cost",
+    )
     yield db
     db.conn.close()
 
@@ -547,7 +551,7 @@ def test_low_acceptance_description_states_the_measured_rates():
 
 
 # ---- quarantine -----------------------------------------------------------------------------
-def test_quarantine_alert_reports_the_quarantined_event(db):
+def test_quarantine_alert_and_card_report_the_quarantined_event(db):
     rows = db.alert_rows("quarantined_events")
     assert len(rows) == 1
     row = rows[0]
@@ -555,3 +559,5 @@ def test_quarantine_alert_reports_the_quarantined_event(db):
     assert row["quarantined_event_count"] == 1
     assert row["sample_event_ids"] == str(QUARANTINED_EVENT_ID)
     assert "latency" in row["quarantine_rule"]
+    card = db.rows(db.compiled.sql["latency_and_cost__quarantined_events"])
+    assert card == [{k: v for k, v in row.items() if k != "experiment_id"}]

@@ -192,14 +192,15 @@ def test_publisher_collections_groups_and_access():
     assert not groups["engineering"].native_queries
     assert groups["product"].collections == {"overview": "read"}
     assert not groups["product"].native_queries
-    # Product sees no alert question and no model; Engineering only its own latency alert.
+    # Product sees no alert question and no model; Engineering only the questions of the alerts
+    # it receives (latency, quarantine).
     readable = {
         group: {key for key in item.collections if key != "*"} for group, item in groups.items()
     }
     for alert in config.alerts:
         assert alert.collection not in readable["product"], alert.key
         if alert.collection in readable["engineering"]:
-            assert alert.key == "high_p99_latency"
+            assert alert.key in {"high_p99_latency", "quarantined_events"}
     for model in config.metabase_models:
         assert model.collection == "ml"
 
@@ -277,6 +278,8 @@ def test_publisher_models_alerts_and_subscriptions_point_at_real_things():
         "high_p99_latency",
         "low_acceptance",
         "no_events",
+        "stale_analytics",
+        "quarantined_events",
     }
     for alert in config.alerts:
         assert analysis_file(alert.query).parent == ANALYSES_DIR / "metabase" / "alerts"
