@@ -425,7 +425,8 @@ def test_alerts(published: Published) -> None:
             for h in notification["handlers"]
         }
         assert handlers == _recipients(alert.channels), alert.key
-    assert total == 4
+        assert len(handlers) == len(notification["handlers"]), "one handler per channel type"
+    assert total == len(CONFIG.alerts) == 6
 
 
 def test_subscriptions(published: Published) -> None:

@@ -27,15 +27,23 @@ class AlertsStep(Step):
             self._publish(alert)
 
     def _handlers(self, channel_keys: tuple[str, ...]) -> list[Json]:
-        handlers = []
+        """One handler per channel type, as Metabase's alert form makes them: two email channels
+        of an alert (e.g. engineering and the ML team) are one email handler to both."""
+        values_by_type: dict[str, list[str]] = {}
         for key in channel_keys:
             channel = self.ctx.specs.channels[key]
-            recipients = [
-                {"type": "notification-recipient/raw-value", "details": {"value": value}}
-                for value in channel.values
-            ]
-            handlers.append({"channel_type": f"channel/{channel.type}", "recipients": recipients})
-        return handlers
+            values = values_by_type.setdefault(f"channel/{channel.type}", [])
+            values.extend(value for value in channel.values if value not in values)
+        return [
+            {
+                "channel_type": channel_type,
+                "recipients": [
+                    {"type": "notification-recipient/raw-value", "details": {"value": value}}
+                    for value in values
+                ],
+            }
+            for channel_type, values in values_by_type.items()
+        ]
 
     def _deactivate(self, notification: Json) -> None:
         self.api.update_notification(
