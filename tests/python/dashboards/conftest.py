@@ -1,30 +1,28 @@
 """Fixtures for the dashboard-content tests: specs on disk, compiled card SQL, two warehouses.
 
-- `card_warehouse`: the shared demo warehouse (`demo_warehouse`, demo data + `dbt build`) when
-  that fixture exists, else one built here the same way; card queries run on it.
+- `card_warehouse`: the session's shared demo warehouse (`demo_warehouse`: demo data and a
+  complete `dbt build`, tests/python/conftest.py); card queries run on it, read only.
+- `compiled`: the card and alert SQL of the session's one `dbt compile` (`compiled_analyses`).
 - `alert_warehouse`: a tiny hand-made data set whose timestamps are relative to NOW, built once
   per module, on which every alert is healthy; the alert tests break one condition at a time.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from experiment_analytics.warehouse import ConnectionSettings
 
-from .content import CompiledProject, compile_project, load_demo
+from .content import CompiledProject, read_compiled_project
 
 
 @pytest.fixture(scope="session")
-def card_warehouse(request: pytest.FixtureRequest, tmp_path_factory) -> ConnectionSettings:
-    try:
-        return request.getfixturevalue("demo_warehouse")
-    except pytest.FixtureLookupError:
-        settings = request.getfixturevalue("new_database")("dashboards_demo")
-        load_demo(settings, tmp_path_factory.mktemp("dbt_dashboards_demo"))
-        return settings
+def card_warehouse(demo_warehouse: ConnectionSettings) -> ConnectionSettings:
+    return demo_warehouse
 
 
 @pytest.fixture(scope="session")
-def compiled(card_warehouse: ConnectionSettings, tmp_path_factory) -> CompiledProject:
-    return compile_project(card_warehouse, tmp_path_factory.mktemp("dbt_dashboards_compile"))
+def compiled(compiled_analyses: Path) -> CompiledProject:
+    return read_compiled_project(compiled_analyses)

@@ -14,7 +14,7 @@ from experiment_analytics.metabase.spec import (
     parse_dashboard,
     parse_publisher,
 )
-from experiment_analytics.warehouse import ConnectionSettings, connect, create_exp_sources
+from experiment_analytics.warehouse import ConnectionSettings, connect
 
 METABASE_DIR = PROJECT_DIR / "metabase"
 DASHBOARD_DIR = METABASE_DIR / "dashboards"
@@ -98,6 +98,11 @@ def compile_project(
         settings,
         target_path=target_path,
     )
+    return read_compiled_project(target_path)
+
+
+def read_compiled_project(target_path: Path) -> CompiledProject:
+    """The compiled analyses, relations and exposures of the manifest in target_path."""
     manifest = json.loads((target_path / "manifest.json").read_text())
     nodes = manifest["nodes"]
     relations = {
@@ -120,16 +125,6 @@ def compile_project(
         for exposure in manifest["exposures"].values()
     }
     return CompiledProject(sql, relations, depends_on, exposures)
-
-
-def load_demo(settings: ConnectionSettings, target_path: Path) -> None:
-    from experiment_analytics.demo_data import generate
-
-    create_exp_sources(settings)
-    generate(settings, events=20_000, seed=11, replace=True)
-    run_dbt(
-        ["build", "--exclude-resource-type", "test", "unit_test"], settings, target_path=target_path
-    )
 
 
 class Warehouse:

@@ -1,9 +1,10 @@
 """Fixtures for the publisher's end-to-end tests.
 
-- `demo_settings`: a warehouse with the exp sources, demo data (~20k events) and `dbt build`,
-  built once per session (the shared `demo_warehouse` fixture when it exists).
-- `compiled_target`: a dbt target folder whose manifest holds the compiled analyses (one
-  `dbt compile` per session); publishes use it with `compile=False`.
+- `demo_settings`: the session's shared demo warehouse (`demo_warehouse`, tests/python/conftest.py),
+  read only; with METABASE_URL set, the warehouse of the PG* settings.
+- `compiled_target`: a dbt target folder whose manifest holds the compiled analyses (the
+  session's `compiled_analyses`; compiled here for the PG* warehouse with METABASE_URL set);
+  publishes use it with `compile=False`.
 - `metabase_target`: a Metabase to publish to, fresh per test module: the Metabase double by
   default, or a real instance when METABASE_URL and credentials are set (then the warehouse is
   the one of the PG* settings, which that Metabase must know as METABASE_DATABASE).
@@ -23,10 +24,10 @@ from typing import Any
 import pytest
 import requests
 
-from experiment_analytics.dbt import PROJECT_DIR, run_dbt
+from experiment_analytics.dbt import PROJECT_DIR
 from experiment_analytics.metabase import PublishOptions, Summary, publish
 from experiment_analytics.metabase.project import compile_analyses
-from experiment_analytics.warehouse import ConnectionSettings, create_exp_sources
+from experiment_analytics.warehouse import ConnectionSettings
 
 REAL_METABASE = bool(os.environ.get("METABASE_URL")) and bool(
     os.environ.get("METABASE_API_KEY")
@@ -122,35 +123,17 @@ class MetabaseTarget:
             self.double.clear_requests()
 
 
-def build_demo(settings: ConnectionSettings, target_path: Path) -> None:
-    from experiment_analytics.demo_data import generate
-
-    create_exp_sources(settings)
-    generate(settings, events=DEMO_EVENTS, seed=23, replace=True)
-    run_dbt(
-        ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"],
-        settings,
-        target_path=target_path,
-    )
-
-
 @pytest.fixture(scope="session")
 def _demo_build(
     request: pytest.FixtureRequest, tmp_path_factory
 ) -> tuple[ConnectionSettings, Path]:
-    """(warehouse, dbt target folder with the compiled analyses). The build and the compile
-    share one target folder so dbt's partial parsing saves the second parse."""
-    target = tmp_path_factory.mktemp("dbt_metabase_target")
+    """(warehouse, dbt target folder with the compiled analyses)."""
     if REAL_METABASE:
         settings = ConnectionSettings.from_env()
-    else:
-        try:
-            settings = request.getfixturevalue("demo_warehouse")
-        except pytest.FixtureLookupError:
-            settings = request.getfixturevalue("new_database")("metabase_demo")
-            build_demo(settings, target)
-    compile_analyses(settings, target)
-    return settings, target
+        target = tmp_path_factory.mktemp("dbt_metabase_target")
+        compile_analyses(settings, target)
+        return settings, target
+    return request.getfixturevalue("demo_warehouse"), request.getfixturevalue("compiled_analyses")
 
 
 @pytest.fixture(scope="session")

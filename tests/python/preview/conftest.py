@@ -1,7 +1,8 @@
 """Fixtures of the preview tests: a demo warehouse, the preview built on it, a headless Chromium.
 
-- `preview_warehouse`: the shared `demo_warehouse` when that fixture exists, else the dashboard
-  tests' demo data (20k events, `dbt build`) in a database of its own.
+- `preview_warehouse`: the session's shared demo warehouse (`demo_warehouse`), read only.
+- `preview_target`: the session's compiled analyses (`compiled_analyses`), so the preview's
+  `--compile auto` finds them current and compiles nothing.
 - `preview`: `build_preview` on it with the dashboards' default filter values (PNGs included);
   `filtered_preview`: the same with an experiment and a date range given.
 - `chromium`: installs Debian's chromium + chromium-driver through the project's own script
@@ -14,7 +15,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from dashboards.content import load_demo
 
 from experiment_analytics.dbt import PROJECT_DIR
 from experiment_analytics.metabase.project import load_project
@@ -34,19 +34,14 @@ def chromium() -> None:
 
 
 @pytest.fixture(scope="session")
-def preview_warehouse(request: pytest.FixtureRequest, tmp_path_factory) -> ConnectionSettings:
-    try:
-        return request.getfixturevalue("demo_warehouse")
-    except pytest.FixtureLookupError:
-        settings = request.getfixturevalue("new_database")("preview_demo")
-        load_demo(settings, tmp_path_factory.mktemp("dbt_preview_demo"))
-        return settings
+def preview_warehouse(demo_warehouse: ConnectionSettings) -> ConnectionSettings:
+    return demo_warehouse
 
 
 @pytest.fixture(scope="session")
-def preview_target(preview_warehouse, tmp_path_factory) -> Path:
-    """A dbt target folder; the first preview compiles the analyses into it."""
-    return tmp_path_factory.mktemp("dbt_preview_target")
+def preview_target(compiled_analyses: Path) -> Path:
+    """The dbt target folder with the analyses compiled for the preview's warehouse."""
+    return compiled_analyses
 
 
 @pytest.fixture(scope="session")

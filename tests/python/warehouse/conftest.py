@@ -1,8 +1,7 @@
-"""Fixtures for the warehouse tests: the demo warehouse, and helpers to read dbt's run results.
+"""Fixtures for the warehouse tests: helpers to read dbt's run results, and dbt parsed once.
 
-`demo_warehouse` is meant for every test folder (the lead can move it to tests/python/conftest.py
-as is): a fresh database with the exp sources, the demo data set (about 30k events, fixed seed
-and end) and a complete `dbt build` (all models, seeds and data tests passing).
+The demo warehouse (`demo_warehouse_build`, `demo_warehouse`) is the session-wide one of
+tests/python/conftest.py (demo_warehouse.py), shared with every folder that reads it.
 """
 
 from __future__ import annotations
@@ -11,54 +10,15 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from demo_warehouse import DemoWarehouse, role_settings
 
-from experiment_analytics.dbt import PROJECT_DIR, run_dbt
-from experiment_analytics.warehouse import ConnectionSettings, connect, create_exp_sources
-from experiment_analytics.warehouse.credentials import passfile_for, read_passwords
-from experiment_analytics.warehouse.roles import BUILDER, RoleNames, create_roles
+from experiment_analytics.dbt import PROJECT_DIR
+from experiment_analytics.warehouse import ConnectionSettings, connect
 
-DEMO_EVENTS = 30_000
-DEMO_SEED = 42
-# Fixed, so the data set is the same in every run (freshness is tested on its own data).
-DEMO_END_AT = datetime(2026, 1, 31, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class DemoWarehouse:
-    settings: ConnectionSettings
-    target_path: Path
-
-
-@pytest.fixture(scope="session")
-def demo_warehouse_build(new_database, pg_data_dir, tmp_path_factory) -> DemoWarehouse:
-    """The demo warehouse and the dbt target directory of its `dbt build`, made as `make demo`
-    makes it: roles first, then the sources and the demo data, then dbt as the builder role
-    (`settings` stay the superuser's, for the tests' own queries)."""
-    from experiment_analytics.demo_data import generate
-
-    settings = new_database("demo")
-    create_roles(settings, RoleNames(), passfile=passfile_for(pg_data_dir))
-    create_exp_sources(settings)
-    generate(settings, events=DEMO_EVENTS, seed=DEMO_SEED, end_at=DEMO_END_AT)
-    target_path = tmp_path_factory.mktemp("dbt_demo_build")
-    run_dbt(["build"], role_settings(settings, pg_data_dir, BUILDER), target_path=target_path)
-    return DemoWarehouse(settings, target_path)
-
-
-def role_settings(settings: ConnectionSettings, pg_data_dir: Path, role: str):
-    """`settings` as `role`, with its password from the session server's password file."""
-    return settings.with_user(role, read_passwords(passfile_for(pg_data_dir))[role])
-
-
-@pytest.fixture(scope="session")
-def demo_warehouse(demo_warehouse_build: DemoWarehouse) -> ConnectionSettings:
-    """Settings of a database with the demo data where `dbt build` has run and passed."""
-    return demo_warehouse_build.settings
+__all__ = ["DemoWarehouse", "role_settings"]
 
 
 def read_run_results(target_path: Path) -> list[dict]:
