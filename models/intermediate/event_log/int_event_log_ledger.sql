@@ -20,6 +20,8 @@
 -- depends_on: {{ ref('daily_request_metrics') }}
 -- depends_on: {{ ref('daily_model_costs') }}
 -- depends_on: {{ ref('unit_daily_statistics') }}
+-- depends_on: {{ ref('int_variant_days') }}
+-- depends_on: {{ ref('variant_daily_latency_histograms') }}
 
 {%- set missing = models_missing_from_this_run() -%}
 {%- set previous = existing_model_relation('int_event_log_ledger') %}

@@ -1,42 +1,97 @@
 {#
-    One pass over all generations, per experiment x variant: volumes, rates, scores and the
-    latency distribution. The variant-level marts read this instead of scanning generations
-    again each. A table (not ephemeral) for that reason.
+    All generations per experiment x variant, without reading them again: volumes, rates and
+    scores re-added from the variant-day sums (int_variant_days, exact numeric sums), the
+    latency distribution from the daily latency histograms (variant_daily_latency_histograms:
+    percentiles within 1 %, min and max exact). Both inputs are small (variants x days), so
+    this stays ephemeral: each variant-level mart re-adds them.
 #}
-{{ config(materialized='table') }}
 
 with
 
-generations as (
+variant_days as (
 
-    select * from {{ ref('generations') }}
+    select * from {{ ref('int_variant_days') }}
+
+),
+
+variant_daily_latency_histograms as (
+
+    select * from {{ ref('variant_daily_latency_histograms') }}
+
+),
+
+variant_totals as (
+
+    select
+        experiment_id,
+        variant_id,
+        sum(generation_count)::bigint as generation_count,
+        sum(accepted_count)::bigint as accepted_count,
+        sum(edit_count)::bigint as edit_count_total,
+        sum(latency_ms_sum) as latency_ms_sum,
+        sum(latency_measured_count) as latency_measured_count,
+        sum(total_tokens) as total_tokens,
+        sum(token_measured_count) as token_measured_count,
+        sum(constraint_respect_score_sum) as constraint_respect_score_sum,
+        sum(constraint_respect_scored_count) as constraint_respect_scored_count,
+        sum(alignment_score_sum) as alignment_score_sum,
+        sum(alignment_scored_count) as alignment_scored_count,
+        sum(diversity_score_sum) as diversity_score_sum,
+        sum(diversity_scored_count) as diversity_scored_count
+
+    from variant_days
+
+    group by 1, 2
+
+),
+
+variant_latency_percentiles as (
+
+    {% set percentiles = [
+        ('latency_p25_ms', 0.25), ('latency_p50_ms', 0.5), ('latency_p75_ms', 0.75),
+        ('latency_p95_ms', 0.95), ('latency_p99_ms', 0.99),
+    ] %}
+    {{ latency_histogram_percentiles(
+        'variant_daily_latency_histograms', ['experiment_id', 'variant_id'], percentiles
+    ) }}
 
 ),
 
 generations_aggregated_to_variants as (
 
     select
-        experiment_id,
-        variant_id,
-        count(*) as generation_count,
-        count(*) filter (where is_accepted) as accepted_count,
-        sum(edit_count) as edit_count_total,
-        avg(latency_ms) as avg_latency_ms,
-        min(latency_ms) as latency_min_ms,
-        percentile_cont(0.25) within group (order by latency_ms) as latency_p25_ms,
-        percentile_cont(0.5) within group (order by latency_ms) as latency_p50_ms,
-        percentile_cont(0.75) within group (order by latency_ms) as latency_p75_ms,
-        percentile_cont(0.95) within group (order by latency_ms) as latency_p95_ms,
-        percentile_cont(0.99) within group (order by latency_ms) as latency_p99_ms,
-        max(latency_ms) as latency_max_ms,
-        avg(total_tokens)::double precision as tokens_per_request,
-        avg(constraint_respect_score) as avg_constraint_respect_score,
-        avg(alignment_score) as avg_alignment_score,
-        avg(diversity_score) as avg_diversity_score
+        variant_totals.experiment_id,
+        variant_totals.variant_id,
+        variant_totals.generation_count,
+        variant_totals.accepted_count,
+        variant_totals.edit_count_total,
+        (variant_totals.latency_ms_sum / nullif(variant_totals.latency_measured_count, 0))::float8 as avg_latency_ms,
+        variant_latency_percentiles.latency_min_ms,
+        variant_latency_percentiles.latency_p25_ms,
+        variant_latency_percentiles.latency_p50_ms,
+        variant_latency_percentiles.latency_p75_ms,
+        variant_latency_percentiles.latency_p95_ms,
+        variant_latency_percentiles.latency_p99_ms,
+        variant_latency_percentiles.latency_max_ms,
+        (
+            variant_totals.total_tokens::numeric / nullif(variant_totals.token_measured_count, 0)
+        )::float8 as tokens_per_request,
+        (
+            variant_totals.constraint_respect_score_sum
+            / nullif(variant_totals.constraint_respect_scored_count, 0)
+        )::float8 as avg_constraint_respect_score,
+        (
+            variant_totals.alignment_score_sum / nullif(variant_totals.alignment_scored_count, 0)
+        )::float8 as avg_alignment_score,
+        (
+            variant_totals.diversity_score_sum / nullif(variant_totals.diversity_scored_count, 0)
+        )::float8 as avg_diversity_score
 
-    from generations
-
-    group by 1, 2
+    from variant_totals
+    left join variant_latency_percentiles
+        on
+            variant_totals.experiment_id = variant_latency_percentiles.experiment_id
+            and variant_totals.variant_id = variant_latency_percentiles.variant_id
 
 )
 

@@ -11,15 +11,9 @@ metric_aggregates as (
 
 ),
 
-experiments as (
+variants_named as (
 
-    select * from {{ ref('stg_exp__experiments') }}
-
-),
-
-variants as (
-
-    select * from {{ ref('stg_exp__variants') }}
+    select * from {{ ref('int_variants_named') }}
 
 ),
 
@@ -28,9 +22,9 @@ daily_buckets_named as (
     select
         metric_aggregates.bucket_start_date as metric_date,
         metric_aggregates.experiment_id,
-        experiments.experiment_name,
+        variants_named.experiment_name,
         metric_aggregates.variant_id,
-        variants.variant_name,
+        variants_named.variant_name,
         metric_aggregates.metric_name,
         metric_aggregates.metric_mean as mean,
         metric_aggregates.metric_count as count,
@@ -38,10 +32,8 @@ daily_buckets_named as (
         metric_aggregates.computed_at
 
     from metric_aggregates
-    left join experiments
-        on metric_aggregates.experiment_id = experiments.experiment_id
-    left join variants
-        on metric_aggregates.variant_id = variants.variant_id
+    left join variants_named
+        on metric_aggregates.variant_id = variants_named.variant_id
 
     where metric_aggregates.bucket_type = 'daily'
 

@@ -6,15 +6,9 @@
 #}
 with
 
-experiments as (
+variants_named as (
 
-    select * from {{ ref('stg_exp__experiments') }}
-
-),
-
-variants as (
-
-    select * from {{ ref('stg_exp__variants') }}
+    select * from {{ ref('int_variants_named') }}
 
 ),
 
@@ -33,18 +27,16 @@ generations_aggregated_to_variants as (
 active_experiment_variants as (
 
     select
-        experiments.experiment_id,
-        experiments.experiment_name,
-        variants.variant_id,
-        variants.variant_name,
-        variants.is_control,
-        variants.allocation
+        experiment_id,
+        experiment_name,
+        variant_id,
+        variant_name,
+        is_control,
+        allocation
 
-    from experiments
-    inner join variants
-        on experiments.experiment_id = variants.experiment_id
+    from variants_named
 
-    where experiments.status = 'active'
+    where experiment_status = 'active'
 
 ),
 

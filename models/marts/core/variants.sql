@@ -1,14 +1,8 @@
 with
 
-variants as (
+variants_named as (
 
-    select * from {{ ref('stg_exp__variants') }}
-
-),
-
-experiments as (
-
-    select * from {{ ref('stg_exp__experiments') }}
+    select * from {{ ref('int_variants_named') }}
 
 ),
 
@@ -21,21 +15,19 @@ assignments_aggregated_to_variants as (
 variants_with_traffic as (
 
     select
-        variants.variant_id,
-        variants.experiment_id,
-        variants.policy_version_id,
-        experiments.experiment_name,
-        variants.variant_name,
-        variants.allocation,
+        variants_named.variant_id,
+        variants_named.experiment_id,
+        variants_named.policy_version_id,
+        variants_named.experiment_name,
+        variants_named.variant_name,
+        variants_named.allocation,
         coalesce(assignments_aggregated_to_variants.assigned_unit_count, 0) as assigned_unit_count,
-        variants.is_control,
-        variants.created_at
+        variants_named.is_control,
+        variants_named.created_at
 
-    from variants
-    inner join experiments
-        on variants.experiment_id = experiments.experiment_id
+    from variants_named
     left join assignments_aggregated_to_variants
-        on variants.variant_id = assignments_aggregated_to_variants.variant_id
+        on variants_named.variant_id = assignments_aggregated_to_variants.variant_id
 
 )
 

@@ -12,15 +12,9 @@ metric_aggregates as (
 
 ),
 
-experiments as (
+variants_named as (
 
-    select * from {{ ref('stg_exp__experiments') }}
-
-),
-
-variants as (
-
-    select * from {{ ref('stg_exp__variants') }}
+    select * from {{ ref('int_variants_named') }}
 
 ),
 
@@ -28,10 +22,10 @@ metrics_named as (
 
     select
         metric_aggregates.experiment_id,
-        experiments.experiment_name,
+        variants_named.experiment_name,
         metric_aggregates.variant_id,
-        variants.variant_name,
-        variants.is_control,
+        variants_named.variant_name,
+        variants_named.is_control,
         metric_aggregates.bucket_type,
         metric_aggregates.metric_name,
         metric_aggregates.metric_mean as mean,
@@ -42,10 +36,8 @@ metrics_named as (
         metric_aggregates.computed_at
 
     from metric_aggregates
-    left join experiments
-        on metric_aggregates.experiment_id = experiments.experiment_id
-    left join variants
-        on metric_aggregates.variant_id = variants.variant_id
+    left join variants_named
+        on metric_aggregates.variant_id = variants_named.variant_id
 
 )
 

@@ -10,15 +10,9 @@ generations_aggregated_to_variants as (
 
 ),
 
-variants as (
+variants_named as (
 
-    select * from {{ ref('stg_exp__variants') }}
-
-),
-
-experiments as (
-
-    select * from {{ ref('stg_exp__experiments') }}
+    select * from {{ ref('int_variants_named') }}
 
 ),
 
@@ -26,9 +20,9 @@ variant_latency_distribution as (
 
     select
         generations_aggregated_to_variants.experiment_id,
-        experiments.experiment_name,
+        variants_named.experiment_name,
         generations_aggregated_to_variants.variant_id,
-        variants.variant_name,
+        variants_named.variant_name,
         generations_aggregated_to_variants.generation_count,
         generations_aggregated_to_variants.latency_min_ms,
         generations_aggregated_to_variants.latency_p25_ms,
@@ -39,10 +33,8 @@ variant_latency_distribution as (
         generations_aggregated_to_variants.latency_max_ms
 
     from generations_aggregated_to_variants
-    left join variants
-        on generations_aggregated_to_variants.variant_id = variants.variant_id
-    left join experiments
-        on generations_aggregated_to_variants.experiment_id = experiments.experiment_id
+    left join variants_named
+        on generations_aggregated_to_variants.variant_id = variants_named.variant_id
 
 )
 

@@ -22,15 +22,9 @@ generations as not materialized (
 
 ),
 
-variants as (
+variants_named as (
 
-    select * from {{ ref('stg_exp__variants') }}
-
-),
-
-experiments as (
-
-    select * from {{ ref('stg_exp__experiments') }}
+    select * from {{ ref('int_variants_named') }}
 
 ),
 
@@ -57,9 +51,9 @@ violations_named as (
     select
         violating_generations.request_id,
         violating_generations.experiment_id,
-        experiments.experiment_name,
+        variants_named.experiment_name,
         violating_generations.variant_id,
-        variants.variant_name,
+        variants_named.variant_name,
         violating_generations.policy_version_id,
         policy_versions.policy_version,
         violating_generations.constraint_respect_score,
@@ -68,10 +62,8 @@ violations_named as (
         violating_generations.last_received_at
 
     from violating_generations
-    left join experiments
-        on violating_generations.experiment_id = experiments.experiment_id
-    left join variants
-        on violating_generations.variant_id = variants.variant_id
+    left join variants_named
+        on violating_generations.variant_id = variants_named.variant_id
     left join policy_versions
         on violating_generations.policy_version_id = policy_versions.policy_version_id
 

@@ -23,15 +23,9 @@ generations as not materialized (
 
 ),
 
-variants as (
+variants_named as (
 
-    select * from {{ ref('stg_exp__variants') }}
-
-),
-
-experiments as (
-
-    select * from {{ ref('stg_exp__experiments') }}
+    select * from {{ ref('int_variants_named') }}
 
 ),
 
@@ -65,19 +59,17 @@ edit_counts_named as (
 
     select
         generations_counted_by_edit_count.experiment_id,
-        experiments.experiment_name,
+        variants_named.experiment_name,
         generations_counted_by_edit_count.variant_id,
-        variants.variant_name,
+        variants_named.variant_name,
         generations_counted_by_edit_count.metric_date,
         generations_counted_by_edit_count.edit_count,
         generations_counted_by_edit_count.generation_count,
         generations_counted_by_edit_count.last_received_at
 
     from generations_counted_by_edit_count
-    left join variants
-        on generations_counted_by_edit_count.variant_id = variants.variant_id
-    left join experiments
-        on generations_counted_by_edit_count.experiment_id = experiments.experiment_id
+    left join variants_named
+        on generations_counted_by_edit_count.variant_id = variants_named.variant_id
 
 )
 

@@ -23,15 +23,9 @@ generations as not materialized (
 
 ),
 
-variants as (
+variants_named as (
 
-    select * from {{ ref('stg_exp__variants') }}
-
-),
-
-experiments as (
-
-    select * from {{ ref('stg_exp__experiments') }}
+    select * from {{ ref('int_variants_named') }}
 
 ),
 
@@ -71,10 +65,10 @@ daily_variant_metrics as (
 
     select
         daily_variant_aggregates.experiment_id,
-        experiments.experiment_name,
+        variants_named.experiment_name,
         daily_variant_aggregates.variant_id,
-        variants.variant_name,
-        variants.is_control,
+        variants_named.variant_name,
+        variants_named.is_control,
         daily_variant_aggregates.metric_date,
         daily_variant_aggregates.generation_count,
         daily_variant_aggregates.accepted_count,
@@ -91,10 +85,8 @@ daily_variant_metrics as (
         daily_variant_aggregates.last_received_at
 
     from daily_variant_aggregates
-    left join variants
-        on daily_variant_aggregates.variant_id = variants.variant_id
-    left join experiments
-        on daily_variant_aggregates.experiment_id = experiments.experiment_id
+    left join variants_named
+        on daily_variant_aggregates.variant_id = variants_named.variant_id
 
 )
 
