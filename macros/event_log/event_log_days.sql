@@ -61,12 +61,16 @@
 
 {#
     True when this build processes every day of the event log: a --full-refresh, no ledger
-    yet (first build), or a day-rebuilding model missing from the warehouse (it must be built
+    yet (first build) or one of an older layout, or a day-rebuilding model missing from the warehouse (it must be built
     from all events, so the batch int_events_checked holds all of them).
 #}
 {% macro event_log_rebuilds_everything() %}
-    {%- if (flags is defined and flags.FULL_REFRESH)
-        or existing_model_relation('int_event_log_ledger') is none -%}
+    {%- set ledger = existing_model_relation('int_event_log_ledger') -%}
+    {%- if (flags is defined and flags.FULL_REFRESH) or ledger is none -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {#- a ledger written by an older version of this project (without received_through_at) #}
+    {%- if 'received_through_at' not in adapter.get_columns_in_relation(ledger) | map(attribute='name') | list -%}
         {{ return(true) }}
     {%- endif -%}
     {%- for node in day_rebuilding_models() -%}

@@ -2,10 +2,13 @@
 
 In one go, on its own fresh embedded PostgreSQL (a temporary directory and a free port, so the
 dev warehouse is never touched): generate N demo events; `dbt build --full-refresh`; append one
-more day of events (late events of earlier days included); incremental `dbt build`; and a
-baseline, one hand-written statement computing per-variant-per-day aggregates with latency
-percentiles in a single pass over exp.events. Prints the timings and ratios and appends a row to
-BENCHMARKS.md. Targets: full build <= 3x baseline, incremental build <= 20% of full build.
+more day of events (late events of earlier days included); incremental `dbt build`; every
+dashboard card and alert query with the dashboards' default filters, each timed (the SQL the
+publisher pushes, compiled by dbt; filters substituted as Metabase does); and a baseline, one
+hand-written statement computing per-variant-per-day aggregates with latency percentiles in a
+single pass over exp.events. Prints the timings and ratios and appends a row to BENCHMARKS.md
+(plus the per-card times). Targets: full build <= 3x baseline, incremental build <= 20% of
+full build, every card and alert query <= 1 s.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ _logger = logging.getLogger(__name__)
 BENCHMARKS_FILE = PROJECT_DIR / "BENCHMARKS.md"
 FULL_TO_BASELINE_TARGET = 3.0
 INCREMENTAL_TO_FULL_TARGET = 0.20
+CARD_SECONDS_TARGET = 1.0
 
 # The baseline: the per-variant-per-day aggregates of the marts, computed by hand in one
 # statement that reads exp.events once (outcomes meet their generation in the per-request step).
@@ -93,6 +97,15 @@ class BenchmarkResult:
     incremental_build_seconds: float
     baseline_seconds: float
     dbt_summary: str
+    card_seconds: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def slowest_card(self) -> tuple[str, float]:
+        return max(self.card_seconds, key=lambda item: item[1], default=("none", float("nan")))
+
+    @property
+    def card_target_met(self) -> bool:
+        return bool(self.card_seconds) and self.slowest_card[1] <= CARD_SECONDS_TARGET
 
     @property
     def full_to_baseline(self) -> float:
@@ -169,6 +182,45 @@ def _build(args: list[str], settings, env: dict[str, str], target: Path) -> DbtR
     return result
 
 
+def time_card_queries(settings, target: Path) -> list[tuple[str, float]]:
+    """Every dashboard card (with the dashboard's default filter values) and every alert query,
+    compiled as the publisher compiles them and run once each on the warehouse: wall-clock
+    seconds per query, as `dashboard.card` / `alert.<key>`. A failing query raises."""
+    from experiment_analytics.metabase.run import PublishOptions, validate_only
+    from experiment_analytics.native_query import compile_native
+    from experiment_analytics.preview.cards import FieldColumns, compile_card, filter_values
+
+    specs = validate_only(
+        PublishOptions(metabase_url="", warehouse=settings, target_dir=target, compile=True)
+    )
+    fields = FieldColumns(specs.project)
+    queries = []
+    for spec in specs.dashboards:
+        values = filter_values(spec, {})
+        for card in spec.cards:
+            sql = specs.project.analyses[card.query].compiled_sql
+            queries.append(
+                (f"{spec.dashboard}.{card.key}", compile_card(spec, card, sql, values, fields))
+            )
+    for alert in specs.config.alerts:
+        sql = specs.project.analyses[alert.query].compiled_sql
+        queries.append((f"alert.{alert.key}", compile_native(sql, {}, [], fields.column_of)))
+    timings = []
+    conn = connect(settings)
+    try:
+        with conn.cursor() as cur:
+            for name, compiled in queries:
+                started = time.perf_counter()
+                cur.execute(compiled.sql, compiled.params)
+                cur.fetchall()
+                seconds = time.perf_counter() - started
+                _logger.info("card %s: %.3f s", name, seconds)
+                timings.append((name, seconds))
+    finally:
+        conn.close()
+    return timings
+
+
 def _timed(label: str, action):
     started = time.perf_counter()
     value = action()
@@ -215,6 +267,9 @@ def run_benchmark(events: int, seed: int = 42, workdir: Path | None = None) -> B
             "dbt build (incremental)", lambda: _build(["build"], settings, dbt_env, dbt_target)
         )
         incremental_nodes = _node_times(dbt_target)
+        card_seconds, _ = _timed(
+            "card and alert queries", lambda: time_card_queries(settings, dbt_target)
+        )
         conn = connect(settings)
         with conn.cursor() as cur:
             cur.execute("drop schema if exists benchmark_baseline cascade")
@@ -240,6 +295,7 @@ def run_benchmark(events: int, seed: int = 42, workdir: Path | None = None) -> B
         baseline_seconds=baseline_seconds,
         dbt_summary=f"full: {_dbt_summary(full.output)} ({full_nodes}); "
         f"incremental: {_dbt_summary(incremental.output)} ({incremental_nodes})",
+        card_seconds=tuple(card_seconds),
     )
 
 
@@ -264,7 +320,19 @@ def report_row(result: BenchmarkResult) -> str:
         f"| {result.baseline_seconds:.1f} | {result.full_to_baseline:.2f} "
         f"| {result.incremental_to_full:.2f} "
         f"| full<=3x: {verdict(result.full_target_met)}; "
-        f"incr<=20%: {verdict(result.incremental_target_met)} | {result.dbt_summary} |\n"
+        f"incr<=20%: {verdict(result.incremental_target_met)}; "
+        f"cards<=1s: {verdict(result.card_target_met)} (slowest {result.slowest_card[0]} "
+        f"{result.slowest_card[1]:.2f} s) | {result.dbt_summary} |\n"
+    )
+
+
+def card_report(result: BenchmarkResult) -> str:
+    """The per-card times of a run, as a markdown list (one line, for the report)."""
+    return (
+        f"- {result.started_at:%Y-%m-%d %H:%M} ({result.events:,} events, load "
+        f"{result.load_average:.1f}), card and alert queries with default filters, seconds: "
+        + ", ".join(f"{name} {seconds:.2f}" for name, seconds in result.card_seconds)
+        + "\n"
     )
 
 
@@ -274,7 +342,17 @@ def append_report(result: BenchmarkResult, path: Path = BENCHMARKS_FILE) -> None
     if TABLE_HEADER not in text:
         text += ("\n" if text and not text.endswith("\n") else "") + "\n## Results\n\n"
         text += TABLE_HEADER
-    path.write_text(text + report_row(result))
+    text += report_row(result)
+    cards_header = "\n## Card and alert query times\n\n"
+    cards = card_report(result)
+    # the results table is the end of the file: per-card lines go into their own section,
+    # kept before the table
+    if cards_header in text:
+        text = text.replace(cards_header, cards_header + cards, 1)
+    else:
+        head, table = text.split("\n## Results\n", 1)
+        text = head.rstrip("\n") + "\n" + cards_header + cards + "\n## Results\n" + table
+    path.write_text(text)
 
 
 def _bench(args: argparse.Namespace) -> None:
@@ -287,7 +365,9 @@ def _bench(args: argparse.Namespace) -> None:
         f"full/baseline {result.full_to_baseline:.2f} (target <= {FULL_TO_BASELINE_TARGET}: "
         f"{'met' if result.full_target_met else 'missed'}), incremental/full "
         f"{result.incremental_to_full:.2f} (target <= {INCREMENTAL_TO_FULL_TARGET}: "
-        f"{'met' if result.incremental_target_met else 'missed'})"
+        f"{'met' if result.incremental_target_met else 'missed'}), slowest card "
+        f"{result.slowest_card[0]} {result.slowest_card[1]:.2f} s (target <= "
+        f"{CARD_SECONDS_TARGET} s: {'met' if result.card_target_met else 'missed'})"
     )
     if not args.no_report:
         append_report(result, Path(args.report))

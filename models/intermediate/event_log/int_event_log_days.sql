@@ -1,16 +1,28 @@
 {#
-    One row per UTC day of the event log: what the source holds for the day now (its events,
-    each with the experiment, variant and policy version rows it joins, and the day's metric
+    One row per UTC day of the event log: what the source holds for the day now (its events
+    per experiment, each experiment with its configuration rows, and the day's metric
     aggregates, as a count and a fingerprint), what the last complete build processed
     (int_event_log_ledger), and whether this build rebuilds the day, with the reason.
     Built first in every build; every incremental model rebuilds exactly the days marked
     is_rebuilt (macro rebuilt_days), and the data tests of an incremental build check them.
 
-    Change detection trusts no timestamp: a late row of any age, a re-delivery stamped with its
-    original received_at, a replayed batch, an edited row or dimension, all change the day's
-    fingerprint. A day also rebuilds when it shares a request or an event id with a changed day
-    (a late outcome changes its generation's day; a reused id changes the first owner's day),
-    and when a timestamp quarantined as "in the future" has come due.
+    Change detection trusts no timestamp and reads no event row it does not need:
+    - the count of events per day x experiment, an index-only scan of the source's index on
+      occurred_at (it includes experiment_id): a late row of any age, a re-delivery stamped with
+      its original received_at, a replayed batch, a deleted row all change a day's count;
+    - the events received since the last complete build (received_at above the ledger's
+      received_through_at, through the index on received_at; a received_at in the future never
+      moves that mark: such an event is quarantined): a row replaced by another one on the same
+      day changes that day;
+    - per experiment, its row, its variants' rows and the policy versions, hashed (small
+      tables): a corrected experiment, variant or policy version changes every day of its
+      experiment's events;
+    - the day's metric aggregates, hashed.
+    A day also rebuilds when it shares a request or an event id with a changed day (a late
+    outcome changes its generation's day; a reused id changes the first owner's day), and when
+    a timestamp quarantined as "in the future" has come due. Not seen without reading every
+    row: an event edited in place (UPDATE) keeping its id, day, experiment and received_at;
+    `dbt build --full-refresh` (e.g. weekly) re-reads everything.
 #}
 {{
     config(
@@ -62,59 +74,78 @@ processed_days as (
     {% if rebuild_everything %}
         select
             null::date as occurred_date,
-            null::text as source_fingerprint
+            null::text as source_fingerprint,
+            null::timestamptz as received_through_at
 
         where false
     {% else %}
         select
             occurred_date,
-            source_fingerprint
+            source_fingerprint,
+            received_through_at
 
         from {{ ledger }}
     {% endif %}
 
 ),
 
-event_groups as (
+experiment_day_counts as (
 
+    {#- only occurred_at and experiment_id: an index-only scan of events_occurred_at_idx #}
     select
         occurred_date,
         experiment_id,
-        variant_id,
-        policy_version_id,
-        count(*) as event_count,
-        sum(hashtextextended(events::text, 0)) as event_hash_sum
+        count(*) as event_count
 
     from events
 
-    group by 1, 2, 3, 4
+    group by 1, 2
+
+),
+
+policy_versions_described as (
+
+    select md5(coalesce(string_agg(policy_versions::text, ',' order by policy_versions::text), '')) as description
+
+    from policy_versions
+
+),
+
+experiment_configurations as (
+
+    select
+        experiments.experiment_id,
+        concat_ws(
+            '|',
+            experiments::text,
+            (
+                select string_agg(variants::text, ',' order by variants.variant_id)
+                from variants
+                where variants.experiment_id = experiments.experiment_id
+            )
+        ) as description
+
+    from experiments
 
 ),
 
 event_groups_described as (
 
     select
-        event_groups.occurred_date,
-        event_groups.event_count,
+        experiment_day_counts.occurred_date,
+        experiment_day_counts.event_count,
         concat_ws(
             '|',
-            event_groups.experiment_id,
-            event_groups.variant_id,
-            event_groups.policy_version_id,
-            event_groups.event_count,
-            event_groups.event_hash_sum,
-            experiments::text,
-            variants::text,
-            policy_versions::text
+            experiment_day_counts.experiment_id,
+            experiment_day_counts.event_count,
+            md5(coalesce(experiment_configurations.description, 'unknown experiment')),
+            policy_versions_described.description
         ) as group_description
 
-    from event_groups
-    left join experiments
-        on event_groups.experiment_id = experiments.experiment_id
-    left join variants
-        on event_groups.variant_id = variants.variant_id
-    left join policy_versions
-        on event_groups.policy_version_id = policy_versions.policy_version_id
+    from experiment_day_counts
+    cross join policy_versions_described
+    left join experiment_configurations
+        on experiment_day_counts.experiment_id = experiment_configurations.experiment_id
 
 ),
 
@@ -150,6 +181,33 @@ source_days as (
     ) as described_groups
 
     group by 1
+
+),
+
+received_through as (
+
+    {#- the newest received_at not in the future: the next build looks for rows received after it #}
+    select max(received_at) as received_through_at
+
+    from events
+
+    where received_at <= {{ event_clock_limit() }}
+
+),
+
+received_since_last_build as (
+
+    {% if rebuild_everything %}
+        select null::date as occurred_date
+
+        where false
+    {% else %}
+        select distinct events.occurred_date
+
+        from events
+
+        where events.received_at > (select max(processed_days.received_through_at) from processed_days)
+    {% endif %}
 
 ),
 
@@ -204,6 +262,15 @@ changed_days as (
     from days_compared
 
     where change_reason is not null
+
+    union all
+
+    select
+        occurred_date,
+        'events received since the last complete build' as rebuild_reason,
+        2 as reason_rank
+
+    from received_since_last_build
 
     union all
 
@@ -282,9 +349,11 @@ event_log_days as (
         days_compared.source_fingerprint,
         days_compared.processed_fingerprint,
         first_rebuild_reasons.rebuild_reason,
-        first_rebuild_reasons.rebuild_reason is not null as is_rebuilt
+        first_rebuild_reasons.rebuild_reason is not null as is_rebuilt,
+        received_through.received_through_at
 
     from days_compared
+    cross join received_through
     left join first_rebuild_reasons
         on days_compared.occurred_date = first_rebuild_reasons.occurred_date
 

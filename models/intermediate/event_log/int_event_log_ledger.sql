@@ -1,6 +1,7 @@
 {#
     The ledger: per UTC day of the event log, the fingerprint of the source that the last
-    complete build processed. int_event_log_days compares the source with it to find the days
+    complete build processed, and the newest received_at that build had seen
+    (received_through_at, the same on every row). int_event_log_days compares the source with it to find the days
     to rebuild.
 
     Built last: it depends on every model that rebuilds days (the refs below), so dbt skips it
@@ -35,7 +36,8 @@ with
         select
             occurred_date,
             source_event_count,
-            source_fingerprint
+            source_fingerprint,
+            received_through_at
 
         from {{ ref('int_event_log_days') }}
 
@@ -50,7 +52,8 @@ with
         select
             occurred_date,
             source_event_count,
-            source_fingerprint
+            source_fingerprint,
+            received_through_at
 
         from {{ previous }}
 
@@ -63,7 +66,8 @@ with
         select
             null::date as occurred_date,
             null::bigint as source_event_count,
-            null::text as source_fingerprint
+            null::text as source_fingerprint,
+            null::timestamptz as received_through_at
 
         where false
 

@@ -107,7 +107,9 @@ create table if not exists exp.offline_evaluations (
 );
 
 -- Indexes a platform would keep for its own reads; incremental models read by time.
-create index if not exists events_occurred_at_idx on exp.events (occurred_at);
+-- occurred_at includes experiment_id: every build counts the events per day x experiment from
+-- this index alone (an index-only scan; models/intermediate/event_log/int_event_log_days.sql).
+create index if not exists events_occurred_at_idx on exp.events (occurred_at) include (experiment_id);
 create index if not exists events_received_at_idx on exp.events (received_at);
 -- id and request_id: an incremental build checks the events of the days it rebuilds against
 -- all history (a reused event id or request id, an outcome's generation) by these lookups,

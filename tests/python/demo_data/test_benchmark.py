@@ -89,3 +89,21 @@ def test_baseline_statement_computes_per_variant_daily_aggregates(demo_data):
         assert baseline[key][1] == pytest.approx(acceptance, rel=1e-9)
         assert baseline[key][2] == pytest.approx(p95, rel=1e-9)
     demo_data("drop schema benchmark_baseline cascade")
+
+
+def test_card_times_go_into_their_own_section_before_the_results_table(tmp_path):
+    from dataclasses import replace
+
+    path = tmp_path / "BENCHMARKS.md"
+    path.write_text("# Benchmarks\n\nintro\n")
+    slow = replace(result(25.0, 5.0), card_seconds=(("overview.a", 0.2), ("alert.b", 1.5)))
+    fast = replace(result(25.0, 5.0), card_seconds=(("overview.a", 0.1),))
+    append_report(slow, path)
+    append_report(fast, path)
+    text = path.read_text()
+    assert text.count("## Card and alert query times") == 1
+    assert text.index("## Card and alert query times") < text.index("## Results")
+    assert "overview.a 0.20, alert.b 1.50" in text
+    rows = [line for line in text.splitlines() if line.startswith("| 2026-11-26")]
+    assert "cards<=1s: MISSED (slowest alert.b 1.50 s)" in rows[0]
+    assert "cards<=1s: met (slowest overview.a 0.10 s)" in rows[1]
