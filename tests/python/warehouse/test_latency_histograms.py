@@ -56,6 +56,7 @@ def _assert_within_bound(exact: float, approximate: float, what: str) -> None:
 def window_percentiles_sql(demo_warehouse_build: DemoWarehouse) -> str:
     """The macro's select over the histogram rows of a date window, rendered by dbt."""
     names = ", ".join(f"('{name}', {level})" for name, level in LEVELS.items())
+    # the macro returns the quantile columns between min and max: select them by name
     inline = (
         "with window_histograms as (select * from {{ ref('variant_daily_latency_histograms') }} "
         "where metric_date between %(first_date)s and %(last_date)s) "
@@ -68,7 +69,11 @@ def window_percentiles_sql(demo_warehouse_build: DemoWarehouse) -> str:
     )
     compiled = result.output.strip()
     assert re.search(r"\bfrom\b", compiled), compiled
-    return f"select * from ({compiled}) as percentiles order by variant_id"
+    columns = ", ".join(LEVELS)
+    return (
+        f"select variant_id, latency_count, latency_min_ms, latency_max_ms, {columns} "
+        f"from ({compiled}) as percentiles order by variant_id"
+    )
 
 
 def test_whole_experiment_percentiles_within_one_percent(demo_warehouse_build: DemoWarehouse):
