@@ -104,3 +104,30 @@ def test_a_reader_that_goes_away_is_not_an_error():
         os.close(write_end)
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 141
+
+
+def test_make_evaluate_says_what_to_give_without_an_evaluator(tmp_path):
+    """The evaluator is the user's own copy (README "Model hygiene"): without one, or with a
+    path that is not a runner, `make evaluate` stops before touching anything and says why."""
+    missing = subprocess.run(
+        ["make", "--no-print-directory", "evaluate"],
+        cwd=PROJECT_DIR,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert missing.returncode == 2
+    assert "make evaluate DBT_PROJECT_EVALUATOR=path/to/dbt-project-evaluator" in missing.stderr
+    not_a_runner = tmp_path / "dbt-project-evaluator.txt"
+    not_a_runner.write_text("not a program\n")
+    wrong = subprocess.run(
+        ["make", "--no-print-directory", "evaluate", f"DBT_PROJECT_EVALUATOR={not_a_runner}"],
+        cwd=PROJECT_DIR,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert wrong.returncode == 2
+    assert f"DBT_PROJECT_EVALUATOR={not_a_runner} is not an executable file" in wrong.stderr

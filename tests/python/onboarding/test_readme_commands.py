@@ -37,6 +37,9 @@ SKIPPED_BLOCKS = {
 # Single lines that are not run, and why.
 SKIPPED_LINES = {
     "make test": "this is the test suite itself (it would run this test again)",
+    "make evaluate DBT_PROJECT_EVALUATOR=path/to/dbt-project-evaluator": "it runs the user's own "
+    "offline copy of dbt-project-evaluator, which the repository neither ships nor reads; "
+    "test_command_line checks what it says without one",
     "make preview": "it regenerates the README's pictures in docs/images/dashboards (files in "
     "git) from this small data set; the `experiment-analytics preview` line after it renders "
     "the same pages into target/preview",
