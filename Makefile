@@ -26,6 +26,8 @@ SEED ?= 42
 DB_ENV = eval "$$($(BIN)/experiment-analytics db env)" &&
 
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
+# The local Spark's tables and catalogue (profiles.yml, target spark; README "Running on Apache Spark").
+export EXPERIMENT_ANALYTICS_SPARK_DIR ?= $(CURDIR)/.spark
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 .PHONY: install up down status roles demo build docs docs-serve test lint bench publish \

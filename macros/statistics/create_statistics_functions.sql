@@ -14,6 +14,19 @@
     raises an error that names the function and the bad value.
 #}
 {% macro statistics_functions_ddl(schema=none) %}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('statistics_functions_ddl', 'experiment_analytics')(schema)) }}
+    {%- else -%}
+        {{ return(default__statistics_functions_ddl(schema)) }}
+    {%- endif -%}
+{% endmacro %}
+
+{#- Spark: nothing to create; the statistics are SQL expressions (distribution_functions.sql). -#}
+{% macro spark__statistics_functions_ddl(schema=none) %}
+select 'statistics are SQL expressions on Spark: macros/statistics/distribution_functions.sql' as note
+{% endmacro %}
+
+{% macro default__statistics_functions_ddl(schema=none) %}
 {%- set schema = schema or statistics_schema() -%}
 create schema if not exists {{ schema }};
 

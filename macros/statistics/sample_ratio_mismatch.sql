@@ -12,9 +12,9 @@
         chi_square_statistics.srm_chi_square,
         case
             when chi_square_statistics.srm_degrees_of_freedom >= 1
-                then {{ statistics_schema() }}.stat_chi_square_sf(
-                    chi_square_statistics.srm_chi_square, chi_square_statistics.srm_degrees_of_freedom
-                )
+                then {{ stat_chi_square_sf(
+                    'chi_square_statistics.srm_chi_square', 'chi_square_statistics.srm_degrees_of_freedom'
+                ) }}
         end as srm_p_value
     from (
         select

@@ -166,7 +166,6 @@ diversity_score diversity
 {%- set metrics = parsed.metrics -%}
 {%- set quantiles = parsed.quantiles -%}
 {%- set guardrails = parsed.guardrails -%}
-{%- set fn = statistics_schema() -%}
 significance_metric_names as (
 
     select metric_names.metric_name
@@ -401,11 +400,11 @@ significance_quantile_ranks as (
         {%- endset %}
         greatest(
             1.0,
-            floor(quantile_values.observation_count * ({{ quantile[1] }} - {{ fn }}.stat_normal_quantile((1.0 - {{ alpha }} / 2.0)) * {{ sigma }}))
+            floor(quantile_values.observation_count * ({{ quantile[1] }} - {{ stat_normal_quantile('1.0 - ' ~ alpha ~ ' / 2.0') }} * {{ sigma }}))
         ) as lower_rank_{{ loop.index }},
         least(
             quantile_values.observation_count * 1.0,
-            ceiling(quantile_values.observation_count * ({{ quantile[1] }} + {{ fn }}.stat_normal_quantile((1.0 - {{ alpha }} / 2.0)) * {{ sigma }}))
+            ceiling(quantile_values.observation_count * ({{ quantile[1] }} + {{ stat_normal_quantile('1.0 - ' ~ alpha ~ ' / 2.0') }} * {{ sigma }}))
         ) as upper_rank_{{ loop.index }}{{ ',' if not loop.last }}
         {%- endfor %}
 
@@ -453,8 +452,8 @@ significance_quantile_arm_estimates as (
         quantile_values.quantile_value_{{ loop.index }} as arm_value,
         {#- the quantile's standard error is (X_upper - X_lower) / (2 z); stored per unit (x units)
             so the shared steps apply -#}
-        (bounds.upper_value_{{ loop.index }} - bounds.lower_value_{{ loop.index }}) / (2.0 * {{ fn }}.stat_normal_quantile((1.0 - {{ alpha }} / 2.0)))
-        * (bounds.upper_value_{{ loop.index }} - bounds.lower_value_{{ loop.index }}) / (2.0 * {{ fn }}.stat_normal_quantile((1.0 - {{ alpha }} / 2.0)))
+        (bounds.upper_value_{{ loop.index }} - bounds.lower_value_{{ loop.index }}) / (2.0 * {{ stat_normal_quantile('1.0 - ' ~ alpha ~ ' / 2.0') }})
+        * (bounds.upper_value_{{ loop.index }} - bounds.lower_value_{{ loop.index }}) / (2.0 * {{ stat_normal_quantile('1.0 - ' ~ alpha ~ ' / 2.0') }})
         * ranks.unit_count as unit_variance,
         cast(null as double precision) as covariate_value,
         cast(null as double precision) as covariate_unit_variance,
@@ -709,9 +708,9 @@ significance_statistics as (
         diff / nullif(standard_error, 0) as t_statistic,
         case
             when standard_error > 0 and uses_t_distribution
-                then {{ fn }}.stat_t_quantile((1.0 - {{ alpha }} / 2.0), degrees_of_freedom) * standard_error
+                then {{ stat_t_quantile('1.0 - ' ~ alpha ~ ' / 2.0', 'degrees_of_freedom') }} * standard_error
             when standard_error > 0
-                then {{ fn }}.stat_normal_quantile((1.0 - {{ alpha }} / 2.0)) * standard_error
+                then {{ stat_normal_quantile('1.0 - ' ~ alpha ~ ' / 2.0') }} * standard_error
         end as ci_half_width,
         case
             when standard_error > 0
@@ -738,9 +737,9 @@ significance_p_values as (
         *,
         case
             when standard_error > 0 and uses_t_distribution
-                then {{ fn }}.stat_t_two_sided_p(t_statistic, degrees_of_freedom)
+                then {{ stat_t_two_sided_p('t_statistic', 'degrees_of_freedom') }}
             when standard_error > 0
-                then 2.0 * {{ fn }}.stat_normal_sf(abs(t_statistic))
+                then 2.0 * {{ stat_normal_sf('abs(t_statistic)') }}
         end as p_value,
         case
             when standard_error > 0

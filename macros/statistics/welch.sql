@@ -29,14 +29,14 @@
     )
 {%- endmacro %}
 
-{# Two-sided Welch p-value of t = diff / se with Welch df (functions from create_statistics_functions). #}
+{# Two-sided Welch p-value of t = diff / se with Welch df (macros/statistics/distribution_functions.sql). #}
 {% macro welch_p_value(diff, standard_error, degrees_of_freedom) -%}
-    {{ statistics_schema() }}.stat_t_two_sided_p(({{ diff }}) / ({{ standard_error }}), {{ degrees_of_freedom }})
+    {{ stat_t_two_sided_p('(' ~ diff ~ ') / (' ~ standard_error ~ ')', degrees_of_freedom) }}
 {%- endmacro %}
 
 {# Half-width of the two-sided confidence interval: t_{1 - alpha/2, df} * se. #}
 {% macro welch_confidence_half_width(standard_error, degrees_of_freedom, confidence_level=0.95) -%}
-    ({{ statistics_schema() }}.stat_t_quantile({{ 1 - (1 - confidence_level) / 2 }}, {{ degrees_of_freedom }}) * ({{ standard_error }}))
+    ({{ stat_t_quantile(1 - (1 - confidence_level) / 2, degrees_of_freedom) }} * ({{ standard_error }}))
 {%- endmacro %}
 
 {#
@@ -107,7 +107,7 @@
 #}
 {% macro minimum_detectable_effect(standard_error, alpha=0.05, power=0.8) -%}
     (
-        ({{ statistics_schema() }}.stat_normal_quantile((1.0 - {{ alpha }} / 2.0)) + {{ statistics_schema() }}.stat_normal_quantile({{ power }}))
+        ({{ stat_normal_quantile('1.0 - ' ~ alpha ~ ' / 2.0') }} + {{ stat_normal_quantile(power) }})
         * ({{ standard_error }})
     )
 {%- endmacro %}

@@ -9,6 +9,7 @@
     metabase-double               serve the local Metabase stand-in
     preview                       render every dashboard, alert and schedule as HTML + PNG
     refresh                       what a scheduler runs: dbt build, freshness checks, publish
+    spark load-demo               the demo data set on Apache Spark (target spark)
 
 Connection settings come from PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE (see profiles.yml);
 unset, they point at the running embedded server (its port and its password file, .pg/pgpass).
@@ -253,6 +254,10 @@ def build_parser() -> argparse.ArgumentParser:
     from experiment_analytics.preview import cli as preview_cli
 
     preview_cli.register(commands)
+
+    from experiment_analytics.spark import cli as spark_cli
+
+    spark_cli.register(commands)
     return parser
 
 

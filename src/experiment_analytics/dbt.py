@@ -60,7 +60,8 @@ def run_dbt(
         env["DBT_TARGET_PATH"] = str(target_path)
     env.update(extra_env or {})
     command = [dbt_executable(), *args, "--project-dir", str(project_dir)]
-    _logger.info("running: dbt %s", " ".join(args))
+    shown = " ".join(arg if len(arg) < 200 else arg[:60] + " ..." for arg in args)
+    _logger.info("running: dbt %s", shown)
     started = time.perf_counter()
     if stream:
         proc = subprocess.run(command, env=env, cwd=project_dir, text=True)

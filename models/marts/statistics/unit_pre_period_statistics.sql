@@ -39,7 +39,7 @@ assignment_days as (
     select
         experiment_id,
         unit_id,
-        (assigned_at at time zone 'UTC')::date as assigned_date
+        {{ utc_date('assigned_at') }} as assigned_date
 
     from first_assignments
 
@@ -52,7 +52,7 @@ pre_period_totals as (
         assignment_days.unit_id,
         assignment_days.assigned_date,
         {%- for column in columns %}
-            coalesce(sum(unit_daily_activity.{{ column }}), 0)::float8 as pre_{{ column }},
+            coalesce(sum(unit_daily_activity.{{ column }}), 0)::{{ sql_type('float8') }} as pre_{{ column }},
         {%- endfor %}
         count(unit_daily_activity.activity_date) as pre_period_active_days
 

@@ -23,7 +23,7 @@ renamed as (
         alignment_score,
         diversity_score,
         edit_count,
-        (occurred_at at time zone 'UTC')::date as occurred_date,
+        {{ events_occurred_date() }} as occurred_date,
         occurred_at,
         received_at
 

@@ -18,24 +18,24 @@ renamed as (
         hypothesis,
         status,
         primary_metric as primary_metric_name,
-        (started_at at time zone 'UTC')::date as started_date,
+        {{ utc_date('started_at') }} as started_date,
         started_at,
         ended_at,
         created_at,
         {% if 'planned_end_at' in available -%}
             planned_end_at
         {%- else -%}
-            null::timestamptz as planned_end_at
+            null::{{ sql_type('timestamptz') }} as planned_end_at
         {%- endif %},
         {% if 'planned_unit_count' in available -%}
             planned_unit_count
         {%- else -%}
-            null::integer as planned_unit_count
+            null::{{ sql_type('integer') }} as planned_unit_count
         {%- endif %},
         {% if 'target_relative_effect' in available -%}
             target_relative_effect
         {%- else -%}
-            null::float8 as target_relative_effect
+            null::{{ sql_type('float8') }} as target_relative_effect
         {%- endif %}
 
     from source
@@ -46,7 +46,7 @@ with_planned_end_date as (
 
     select
         *,
-        (planned_end_at at time zone 'UTC')::date as planned_end_date
+        {{ utc_date('planned_end_at') }} as planned_end_date
 
     from renamed
 

@@ -16,7 +16,7 @@ renamed as (
         mean as metric_mean,
         count as metric_count,
         variance as metric_variance,
-        (bucket_start at time zone 'UTC')::date as bucket_start_date,
+        {{ utc_date('bucket_start') }} as bucket_start_date,
         bucket_start as bucket_started_at,
         computed_at
 

@@ -9,7 +9,7 @@ source as (
         select * from {{ source('exp', 'unit_daily_activity') }}
     {% else %}
         select
-            null::text as unit_id,
+            null::{{ sql_type('text') }} as unit_id,
             null::date as activity_date,
             null::bigint as generation_count,
             null::bigint as accepted_count,
@@ -17,13 +17,13 @@ source as (
             null::bigint as token_measured_count,
             null::bigint as total_tokens,
             null::bigint as latency_measured_count,
-            null::float8 as latency_ms_sum,
+            null::{{ sql_type('float8') }} as latency_ms_sum,
             null::bigint as constraint_respect_scored_count,
-            null::float8 as constraint_respect_score_sum,
+            null::{{ sql_type('float8') }} as constraint_respect_score_sum,
             null::bigint as alignment_scored_count,
-            null::float8 as alignment_score_sum,
+            null::{{ sql_type('float8') }} as alignment_score_sum,
             null::bigint as diversity_scored_count,
-            null::float8 as diversity_score_sum
+            null::{{ sql_type('float8') }} as diversity_score_sum
         where false
     {% endif %}
 
@@ -40,13 +40,13 @@ renamed as (
         token_measured_count::bigint as token_measured_count,
         total_tokens::bigint as total_tokens,
         latency_measured_count::bigint as latency_measured_count,
-        latency_ms_sum::float8 as latency_ms_sum,
+        latency_ms_sum::{{ sql_type('float8') }} as latency_ms_sum,
         constraint_respect_scored_count::bigint as constraint_respect_scored_count,
-        constraint_respect_score_sum::float8 as constraint_respect_score_sum,
+        constraint_respect_score_sum::{{ sql_type('float8') }} as constraint_respect_score_sum,
         alignment_scored_count::bigint as alignment_scored_count,
-        alignment_score_sum::float8 as alignment_score_sum,
+        alignment_score_sum::{{ sql_type('float8') }} as alignment_score_sum,
         diversity_scored_count::bigint as diversity_scored_count,
-        diversity_score_sum::float8 as diversity_score_sum
+        diversity_score_sum::{{ sql_type('float8') }} as diversity_score_sum
 
     from source
 
