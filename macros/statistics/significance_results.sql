@@ -749,10 +749,10 @@ significance_p_values as (
             when non_inferiority_statistic is not null and uses_t_distribution
                 then {{ one_sided_p_value(
                     'non_inferiority_statistic',
-                    fn ~ '.stat_t_two_sided_p(non_inferiority_statistic, degrees_of_freedom)',
+                    stat_t_two_sided_p('non_inferiority_statistic', 'degrees_of_freedom'),
                 ) }}
             when non_inferiority_statistic is not null
-                then {{ one_sided_p_value('non_inferiority_statistic', '2.0 * ' ~ fn ~ '.stat_normal_sf(abs(non_inferiority_statistic))') }}
+                then {{ one_sided_p_value('non_inferiority_statistic', '2.0 * ' ~ stat_normal_sf('abs(non_inferiority_statistic)')) }}
         end as p_value_non_inferiority,
         case
             when non_inferiority_statistic is not null
@@ -769,10 +769,10 @@ significance_p_values as (
             when non_inferiority_statistic is not null and uses_t_distribution
                 then {{ one_sided_p_value(
                     '-non_inferiority_statistic',
-                    fn ~ '.stat_t_two_sided_p(non_inferiority_statistic, degrees_of_freedom)',
+                    stat_t_two_sided_p('non_inferiority_statistic', 'degrees_of_freedom'),
                 ) }}
             when non_inferiority_statistic is not null
-                then {{ one_sided_p_value('-non_inferiority_statistic', '2.0 * ' ~ fn ~ '.stat_normal_sf(abs(non_inferiority_statistic))') }}
+                then {{ one_sided_p_value('-non_inferiority_statistic', '2.0 * ' ~ stat_normal_sf('abs(non_inferiority_statistic)')) }}
         end as p_value_breach
 
     from significance_statistics
