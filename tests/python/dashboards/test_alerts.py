@@ -227,6 +227,9 @@ def alerts_db(new_database, tmp_path_factory) -> AlertWarehouse:
     load_healthy_data(db)
     db.simulation_start = db.grid_point("6 hours", "5 days")
     load_simulated_experiments(db, db.simulation_start)
+    # The cost columns of `generations` (upstream of the whole-experiment marts) read the prices
+    # seed, which `dbt run` does not load.
+    run_dbt(["seed", "--quiet"], settings, target_path=target_path)
     run_dbt(["run", "--select", *ALERT_MODELS, "--quiet"], settings, target_path=target_path)
     db.compiled = compile_project(
         settings,
