@@ -103,3 +103,33 @@
     {%- endif -%}
     {{ return(missing) }}
 {% endmacro %}
+
+
+{#
+    Pre-hook of every model (dbt_project.yml): a day-rebuilding model that is about to be built
+    from all events (--full-refresh, or its table does not exist) must run together with
+    int_event_log_days and int_events_checked. Built alone, it would read the batch the last
+    build left in int_events_checked (only the days that build processed) and publish a table
+    missing every other day. Renders no SQL.
+#}
+{% macro assert_full_rebuild_reads_the_whole_log() %}
+    {%- if not execute or model.config.get('incremental_strategy') != 'replace_days' -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set rebuilt_from_all_events = flags.FULL_REFRESH
+        or adapter.get_relation(this.database, this.schema, this.identifier) is none -%}
+    {%- set missing = [] -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model'
+        and node.name in ['int_event_log_days', 'int_events_checked']
+        and node.unique_id not in selected_resources -%}
+        {%- do missing.append(node.name) -%}
+    {%- endfor -%}
+    {%- if rebuilt_from_all_events and missing -%}
+        {{ exceptions.raise_compiler_error(
+            model.name ~ " is rebuilt from all events in this run, but the run does not build "
+            ~ missing | join(' and ') ~ ", which would hold only the days the last build"
+            ~ " processed: the table would lose every other day. Select its upstream too: dbt"
+            ~ " build --full-refresh --select +" ~ model.name ~ "+") }}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}

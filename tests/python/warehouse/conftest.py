@@ -57,11 +57,14 @@ class ParsedProject:
 
     DATABASE = "dbt_parsed_project"
 
-    def __init__(self, server: ConnectionSettings, target_root: Path) -> None:
+    def __init__(
+        self, server: ConnectionSettings, target_root: Path, project_dir: Path = PROJECT_DIR
+    ) -> None:
         from dbt.cli.main import dbtRunner
 
         self._server = server
         self._target_root = target_root
+        self._project_dir = project_dir
         self._env = {
             **server.with_database(self.DATABASE).as_env(),
             "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
@@ -78,7 +81,7 @@ class ParsedProject:
             *args,
             "--quiet",
             "--project-dir",
-            str(PROJECT_DIR),
+            str(self._project_dir),
             "--target-path",
             str(target),
             "--log-path",

@@ -11,16 +11,24 @@ generation in the marts, incremental == full refresh on every incremental mart),
 any mart, and each rule reported with sample ids while the build stays green.
 
 A second database, cloned from the baseline, shows a failed build: it does not go green by
-itself later, and once the input is fixed the next build rebuilds the days it missed.
+itself later, and once the input is fixed the next build rebuilds the days it missed. A third
+clone runs a deliberately broken copy of the project (a mart whose SQL emits a duplicate row):
+the mart's enforced contract constraints fail the statement that writes it, so the mart keeps
+the rows it had and every model built on it is skipped.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from experiment_analytics.dbt import PROJECT_DIR
 from experiment_analytics.warehouse import ConnectionSettings, connect, create_exp_sources
 
 from .conftest import ParsedProject, node_name
@@ -224,9 +232,8 @@ def baseline(new_database, parsed_project: ParsedProject) -> ConnectionSettings:
     return settings
 
 
-@pytest.fixture(scope="module")
-def failed_build_clone(baseline: ConnectionSettings, new_database) -> ConnectionSettings:
-    clone = new_database("feed_clone")
+def _clone(baseline: ConnectionSettings, new_database, name: str) -> ConnectionSettings:
+    clone = new_database(name)
     _execute(
         baseline.with_database("postgres"),
         f'drop database "{clone.dbname}"',
@@ -236,7 +243,19 @@ def failed_build_clone(baseline: ConnectionSettings, new_database) -> Connection
 
 
 @pytest.fixture(scope="module")
-def feed(baseline: ConnectionSettings, failed_build_clone, parsed_project) -> Feed:
+def failed_build_clone(baseline: ConnectionSettings, new_database) -> ConnectionSettings:
+    return _clone(baseline, new_database, "feed_clone")
+
+
+@pytest.fixture(scope="module")
+def broken_mart_clone(baseline: ConnectionSettings, new_database) -> ConnectionSettings:
+    return _clone(baseline, new_database, "broken_mart_clone")
+
+
+@pytest.fixture(scope="module")
+def feed(
+    baseline: ConnectionSettings, failed_build_clone, broken_mart_clone, parsed_project
+) -> Feed:
     from experiment_analytics.demo_data import append_days
 
     settings = baseline
@@ -399,3 +418,156 @@ def test_a_failed_build_is_rebuilt_and_retested_until_fixed(failed_build_clone, 
         settings, "select count(*) from analytics.generations where generated_date >= '2026-01-20'"
     )[0][0]
     assert new_days > 0
+
+
+# --- a mart whose own SQL is wrong is not published -------------------------------------------
+
+BROKEN_MART = "generations"
+
+
+def _copy_with_a_duplicating_mart(destination: Path, mart: str) -> Path:
+    """A copy of the dbt project whose `mart` emits one of its rows twice (a regression in the
+    mart's SQL that no input rule can catch): its final `select * from <cte>` gets a
+    `union all` of that CTE's first row."""
+    destination.mkdir(parents=True)
+    for name in ("dbt_project.yml", "models", "macros", "seeds", "tests", "analyses"):
+        source = PROJECT_DIR / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name, ignore=shutil.ignore_patterns("python"))
+        else:
+            shutil.copy(source, destination / name)
+    (model,) = (destination / "models").rglob(f"{mart}.sql")
+    sql = model.read_text()
+    final = re.search(r"select \* from (\w+)\s*$", sql)
+    assert final, f"{model}: expected the house style's final 'select * from <cte>'"
+    cte = final.group(1)
+    model.write_text(
+        sql[: final.start()] + f"select * from {cte}\nunion all\n(select * from {cte} limit 1)\n"
+    )
+    return destination
+
+
+@dataclass(frozen=True)
+class BrokenMartBuild:
+    results: dict[str, dict]
+    descendants: set[str]
+    before: list[tuple]
+    after: list[tuple]
+
+
+@pytest.fixture(scope="module")
+def broken_mart_build(broken_mart_clone, pg_server, tmp_path_factory) -> BrokenMartBuild:
+    from experiment_analytics.demo_data import append_days
+
+    settings = broken_mart_clone
+    append_days(settings, events=EVENTS, seed=SEED, end_at=END_AT, days=1)
+    relation = {BROKEN_MART: f"analytics.{BROKEN_MART}"}
+    before = snapshot(settings, relation)[BROKEN_MART]
+    root = tmp_path_factory.mktemp("broken_mart")
+    broken = ParsedProject(
+        pg_server, root / "target", _copy_with_a_duplicating_mart(root / "project", BROKEN_MART)
+    )
+    results = broken.run(BUILD, settings, "broken_mart_incremental")
+    manifest = json.loads((root / "target" / "parse" / "manifest.json").read_text())
+    descendants, frontier = set(), [f"model.experiment_analytics.{BROKEN_MART}"]
+    while frontier:
+        for child in manifest["child_map"][frontier.pop()]:
+            if child.startswith("model.") and child not in descendants:
+                # ephemeral models run inside their children's statements
+                descendants.add(child)
+                frontier.append(child)
+    return BrokenMartBuild(
+        {node_name(r["unique_id"]): r for r in results},
+        {
+            node_name(d)
+            for d in descendants
+            if manifest["nodes"][d]["config"]["materialized"] != "ephemeral"
+        },
+        before,
+        snapshot(settings, relation)[BROKEN_MART],
+    )
+
+
+@pytest.mark.slow
+def test_a_mart_that_breaks_its_contract_constraint_fails_naming_the_key(
+    broken_mart_build: BrokenMartBuild,
+):
+    result = broken_mart_build.results[BROKEN_MART]
+    assert result["status"] == "error"
+    message = result["message"] or ""
+    assert "duplicate key value violates unique constraint" in message, message
+    assert "Key (request_id)=(" in message, message
+
+
+@pytest.mark.slow
+def test_a_mart_that_breaks_its_contract_keeps_the_rows_it_had(
+    broken_mart_build: BrokenMartBuild,
+):
+    # the new day's rows were not published, and no old row was lost or changed
+    assert broken_mart_build.before and broken_mart_build.after == broken_mart_build.before
+
+
+@pytest.mark.slow
+def test_nothing_is_built_on_a_mart_that_breaks_its_contract(
+    broken_mart_build: BrokenMartBuild,
+):
+    assert broken_mart_build.descendants, "expected models built on the broken mart"
+    statuses = {
+        name: broken_mart_build.results[name]["status"] for name in broken_mart_build.descendants
+    }
+    assert set(statuses.values()) == {"skipped"}, statuses
+
+
+@dataclass(frozen=True)
+class Refusals:
+    lone_full_refresh: dict
+    generations_before: list[tuple]
+    generations_after: list[tuple]
+    without_constraints: dict
+
+
+@pytest.fixture(scope="module")
+def refusals(broken_mart_build, broken_mart_clone, parsed_project) -> Refusals:
+    """Two builds the project refuses on the broken-mart clone (its generations unchanged)."""
+    settings = broken_mart_clone
+    relation = {BROKEN_MART: f"analytics.{BROKEN_MART}"}
+    before = snapshot(settings, relation)[BROKEN_MART]
+    # a full refresh of a day-rebuilding mart alone would read only the last build's batch
+    lone = parsed_project.run(
+        ["build", "--full-refresh", "--select", BROKEN_MART, "--resource-type", "model"],
+        settings,
+        "lone_full_refresh",
+    )
+    after = snapshot(settings, relation)[BROKEN_MART]
+    # a mart created before its constraints were declared (here: one dropped by hand)
+    _execute(
+        settings,
+        "alter table analytics.variant_daily_metrics"
+        " drop constraint acceptance_rate_between_0_and_1",
+    )
+    unconstrained = parsed_project.run(
+        ["build", "--select", "variant_daily_metrics", "--resource-type", "model"],
+        settings,
+        "without_constraints",
+    )
+    return Refusals(
+        {node_name(r["unique_id"]): r for r in lone}[BROKEN_MART],
+        before,
+        after,
+        {node_name(r["unique_id"]): r for r in unconstrained}["variant_daily_metrics"],
+    )
+
+
+@pytest.mark.slow
+def test_a_lone_full_refresh_of_a_day_rebuilding_mart_is_refused(refusals: Refusals):
+    assert refusals.lone_full_refresh["status"] == "error"
+    assert "--select +generations+" in refusals.lone_full_refresh["message"]
+    assert refusals.generations_after == refusals.generations_before
+
+
+@pytest.mark.slow
+def test_a_mart_without_its_declared_constraints_is_not_written_unchecked(refusals: Refusals):
+    result = refusals.without_constraints
+    assert result["status"] == "error"
+    assert "constraints its contract declares" in result["message"], result["message"]
+    assert "dbt build --full-refresh --select +variant_daily_metrics+" in result["message"]

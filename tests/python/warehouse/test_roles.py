@@ -144,7 +144,7 @@ def test_the_reader_selects_nothing_else(roles_warehouse: RolesWarehouse):
         "insert into analytics.experiments select * from analytics.experiments limit 1",
         "update analytics.variants set variant_name = variant_name",
         "delete from analytics.generations",
-        "truncate analytics.daily_model_costs",
+        "truncate analytics.experiments",
         "insert into exp.events select * from exp.events limit 1",
         "create table analytics.mine (x int)",
         "create view analytics.mine as select 1 as x",
@@ -171,21 +171,21 @@ def test_a_relation_dbt_creates_anew_is_readable_without_a_regrant(
     def oid() -> int:
         conn = connect(roles_warehouse.admin)
         with conn.cursor() as cur:
-            cur.execute("select 'analytics.daily_model_costs'::regclass::oid")
+            cur.execute("select 'analytics.experiments'::regclass::oid")
             value = cur.fetchone()[0]
         conn.close()
         return value
 
     before = oid()
     run_dbt(
-        ["run", "--select", "daily_model_costs", "--full-refresh"],
+        ["run", "--select", "experiments", "--full-refresh"],
         roles_warehouse.builder,
         target_path=roles_warehouse.target / "rerun",
     )
     assert oid() != before, "dbt replaced the table with a new relation"
     conn = connect(roles_warehouse.reader)
     with conn.cursor() as cur:
-        cur.execute("select count(*) from analytics.daily_model_costs")
+        cur.execute("select count(*) from analytics.experiments")
         assert cur.fetchone()[0] > 0
     conn.close()
 
