@@ -26,8 +26,8 @@
 
 {#
     The relation (schema.name) of what the running data test is attached to and, with
-    with_keys, its key columns: those of a primary_key constraint, else those carrying a
-    unique-kind test, else the first documented column. Empty at parse time.
+    with_keys, its key columns: those of a primary_key constraint (model or column level), else
+    those carrying a unique test, else the first documented column. Empty at parse time.
 #}
 {% macro data_test_subject(with_keys=false) %}
     {%- set subject = {'relation': '', 'key_columns': []} -%}
@@ -51,10 +51,15 @@
             {%- do keys.extend(constraint.columns) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- for column in (parent.get('columns') or {}).values() -%}
+        {%- if column.get('constraints') | selectattr('type', 'equalto', 'primary_key') | list -%}
+            {%- do keys.append(column.name) -%}
+        {%- endif -%}
+    {%- endfor -%}
     {%- if not keys -%}
         {%- for node in graph.nodes.values() if node.resource_type == 'test' -%}
             {%- set test_name = (node.get('test_metadata') or {}).get('name') -%}
-            {%- if test_name in ('unique', 'unique_against_history') and node.get('column_name')
+            {%- if test_name == 'unique' and node.get('column_name')
                 and node.column_name not in keys and data_test_subject_id(node) == parent_id -%}
                 {%- do keys.append(node.column_name) -%}
             {%- endif -%}
