@@ -6,7 +6,8 @@
     Metabase card power_and_time_to_decision (any window), over:
     - significance_results: rows with the columns of variant_significance (the macro
       significance_ctes' output, or the model itself);
-    - unit_totals: per-unit rows with first_metric_date (macro unit_window_totals);
+    - arm_units: per arm, unit_count, first_metric_date and last_metric_date (window_arm_units
+      of macro window_statistics_ctes);
     - experiments: experiment_id, status, target_relative_effect.
     Renders CTEs (no leading `with`, no trailing comma) ending in `power_results`: one row per
     running (status 'active') experiment x treatment variant on its primary metric.
@@ -17,7 +18,7 @@
     is the two arms' units per day of data in the window (first to last day with data). All
     plain SQL apart from stat_normal_quantile.
 #}
-{% macro power_ctes(significance_results, unit_totals, experiments) -%}
+{% macro power_ctes(significance_results, arm_units, experiments) -%}
 {%- set alpha = var('statistics_alpha', 0.05) -%}
 {%- set power = var('statistics_power', 0.8) -%}
 power_arm_unit_rates as (
@@ -25,23 +26,21 @@ power_arm_unit_rates as (
     select
         arm_units.experiment_id,
         arm_units.variant_id,
-        count(*)
+        arm_units.unit_count
         / cast(experiment_dates.last_metric_date - experiment_dates.first_metric_date + 1 as double precision)
             as daily_unit_rate,
-        max(experiment_dates.last_metric_date) as last_metric_date
+        experiment_dates.last_metric_date
 
-    from {{ unit_totals }} as arm_units
+    from {{ arm_units }} as arm_units
     inner join (
         select
             experiment_id,
             min(first_metric_date) as first_metric_date,
             max(last_metric_date) as last_metric_date
-        from {{ unit_totals }}
+        from {{ arm_units }}
         group by 1
     ) as experiment_dates
         on arm_units.experiment_id = experiment_dates.experiment_id
-
-    group by 1, 2, experiment_dates.last_metric_date, experiment_dates.first_metric_date
 
 ),
 

@@ -12,7 +12,11 @@
 
     significance_ctes(unit_totals, variants, experiments, latency_observations, metric_names):
     renders the CTEs (no leading `with`, no trailing comma) ending in one named
-    `significance_results`; metric_names (default all) limits the ratio metrics computed, and
+    `significance_results`. With unit_totals none it reads the per-arm window statistics that
+    macro window_statistics_ctes rendered before it (window_arm_metric_statistics,
+    window_arm_units, window_experiment_units: the models and the cards, constant time in the
+    data's size); with per-unit rows (unit_window_totals, or the tests' hand-made units) it
+    computes those three itself with var_samp / covar_samp; metric_names (default all) limits the ratio metrics computed, and
     without latency_observations the quantile metrics are left out. See
     macros/statistics/_statistics.yml and the variant_significance docs for the method, the
     families, the decision basis and the gates.
@@ -166,6 +170,9 @@ diversity_score diversity
 {%- set metrics = parsed.metrics -%}
 {%- set quantiles = parsed.quantiles -%}
 {%- set guardrails = parsed.guardrails -%}
+{%- if unit_totals %}
+{#- per-unit rows (tests, and any caller holding unit totals): the same per-arm
+    statistics as window_statistics_ctes renders from the day-pair sums -#}
 significance_metric_names as (
 
     select metric_names.metric_name
@@ -206,7 +213,7 @@ significance_unit_metric_values as (
 
 ),
 
-significance_arm_statistics as (
+window_arm_metric_statistics as (
 
     select
         experiment_id,
@@ -236,6 +243,37 @@ significance_arm_statistics as (
 
 ),
 
+window_arm_units as (
+
+    select
+        experiment_id,
+        variant_id,
+        count(distinct unit_id) as unit_count,
+        min(first_metric_date) as first_metric_date,
+        max(last_metric_date) as last_metric_date
+
+    from {{ unit_totals }}
+
+    group by 1, 2
+
+),
+
+window_experiment_units as (
+
+    select
+        experiment_id,
+        count(distinct unit_id) as unit_count,
+        min(first_metric_date) as first_metric_date,
+        max(last_metric_date) as last_metric_date
+
+    from {{ unit_totals }}
+
+    group by 1
+
+),
+{%- endif %}
+
+
 significance_ratio_arm_moments as (
 
     select
@@ -253,7 +291,7 @@ significance_ratio_arm_moments as (
         end as raw_unit_variance,
         case when pre_denominator_mean > 0 then pre_numerator_mean / pre_denominator_mean end as covariate_value
 
-    from significance_arm_statistics
+    from window_arm_metric_statistics
 
 ),
 
@@ -500,15 +538,13 @@ significance_arm_unit_counts as (
         {{ variants }}.experiment_id,
         {{ variants }}.variant_id,
         {{ variants }}.allocation,
-        count(distinct {{ unit_totals }}.unit_id) as unit_count
+        coalesce(window_arm_units.unit_count, 0) as unit_count
 
     from {{ variants }}
-    left join {{ unit_totals }}
-        on {{ variants }}.variant_id = {{ unit_totals }}.variant_id
+    left join window_arm_units
+        on {{ variants }}.variant_id = window_arm_units.variant_id
 
-    where {{ variants }}.experiment_id in (select {{ unit_totals }}.experiment_id from {{ unit_totals }})
-
-    group by 1, 2, 3
+    where {{ variants }}.experiment_id in (select window_experiment_units.experiment_id from window_experiment_units)
 
 ),
 
@@ -556,10 +592,9 @@ significance_decision_bases as (
     from (
         select
             experiment_id,
-            max(last_metric_date) as last_metric_date,
-            count(distinct unit_id) as analysed_unit_count
-        from {{ unit_totals }}
-        group by 1
+            last_metric_date,
+            unit_count as analysed_unit_count
+        from window_experiment_units
     ) as coverage
     left join {{ experiments }}
         on coverage.experiment_id = {{ experiments }}.experiment_id

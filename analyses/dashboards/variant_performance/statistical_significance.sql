@@ -1,49 +1,24 @@
 {#
     Variant Performance · Statistical Significance: every treatment against its control, per
-    metric, over the window the dashboard filters select. The unit-day rows in the window are
-    re-aggregated per unit FIRST, then the same macro as the mart variant_significance runs
-    (significance_ctes), so with no filter this card equals variant_significance row for row
-    (tests/python/statistics/test_statistics_end_to_end.py). Latency quantiles need the
-    generations themselves: those of the unit-days in the window (the join carries the filters).
-    Filters: experiment -> unit_daily_statistics.experiment_name, date range -> .metric_date.
+    metric, over the window the dashboard filters select. The same macros as the mart
+    variant_significance (window_statistics_ctes, then significance_ctes), so with no filter
+    this card equals variant_significance row for row (tests/python/statistics/
+    test_statistics_end_to_end.py). The window's per-unit sums come from arm_day_pair_statistics
+    (the rows with both days in the window: constant time in the data's size; design in
+    analyses/dashboards/README.md). Latency quantiles need the generations themselves: those of
+    the window's days (per arm).
+    Filters: experiment -> arm_day_pair_statistics.experiment_name, date range -> .metric_date.
 #}
 with
 
-unit_daily_statistics as (
+arm_day_pair_statistics as (
 
     select *
-    from {{ ref('unit_daily_statistics') }}
+    from {{ ref('arm_day_pair_statistics') }}
     where
         true
         [[and {{ metabase_filter('experiment') }}]]  -- noqa: PRS, LT02
         [[and {{ metabase_filter('date_range') }}]]  -- noqa: PRS, LT02
-
-),
-
-latency_observations as (
-
-    select
-        generations.experiment_id,
-        generations.variant_id,
-        generations.unit_id,
-        generations.latency_ms
-    from {{ ref('generations') }} as generations
-    inner join {{ ref('unit_daily_statistics') }}
-        on
-            generations.experiment_id = {{ ref('unit_daily_statistics') }}.experiment_id
-            and generations.variant_id = {{ ref('unit_daily_statistics') }}.variant_id
-            and generations.unit_id = {{ ref('unit_daily_statistics') }}.unit_id
-            and generations.generated_date = {{ ref('unit_daily_statistics') }}.metric_date
-    where
-        generations.latency_ms is not null
-        [[and {{ metabase_filter('experiment') }}]]  -- noqa: PRS, LT02
-        [[and {{ metabase_filter('date_range') }}]]  -- noqa: PRS, LT02
-
-),
-
-unit_pre_period_statistics as (
-
-    select * from {{ ref('unit_pre_period_statistics') }}
 
 ),
 
@@ -59,13 +34,32 @@ experiments as (
 
 ),
 
-unit_window_totals as (
+{{ window_statistics_ctes(
+    'arm_day_pair_statistics',
+    ref('arm_day_pair_statistics'),
+    ref('arm_day_unit_entries'),
+    ref('unit_daily_statistics'),
+    ref('unit_pre_period_statistics'),
+) }},
 
-    {{ unit_window_totals('unit_daily_statistics', 'unit_pre_period_statistics') }}
+latency_observations as (
+
+    select
+        generations.experiment_id,
+        generations.variant_id,
+        generations.unit_id,
+        generations.latency_ms
+    from {{ ref('generations') }} as generations
+    inner join window_days
+        on
+            generations.experiment_id = window_days.experiment_id
+            and generations.variant_id = window_days.variant_id
+            and generations.generated_date = window_days.metric_date
+    where generations.latency_ms is not null
 
 ),
 
-{{ significance_ctes('unit_window_totals', 'variants', 'experiments', 'latency_observations') }},
+{{ significance_ctes(none, 'variants', 'experiments', 'latency_observations') }},
 
 statistical_significance as (
 

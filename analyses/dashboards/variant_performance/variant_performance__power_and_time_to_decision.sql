@@ -5,24 +5,19 @@
     experiment's target effect at the current daily unit rate (macro power_ctes over the same
     significance computation as the Statistical Significance card). Equals the model
     experiment_power for a window holding the whole history.
-    Filters: experiment -> unit_daily_statistics.experiment_name, date range -> .metric_date.
+    The window's per-arm sums come from arm_day_pair_statistics (macro window_statistics_ctes).
+    Filters: experiment -> arm_day_pair_statistics.experiment_name, date range -> .metric_date.
 #}
 with
 
-unit_daily_statistics as (
+arm_day_pair_statistics as (
 
     select *
-    from {{ ref('unit_daily_statistics') }}
+    from {{ ref('arm_day_pair_statistics') }}
     where
         true
         [[and {{ metabase_filter('experiment') }}]]  -- noqa: PRS, LT02
         [[and {{ metabase_filter('date_range') }}]]  -- noqa: PRS, LT02
-
-),
-
-unit_pre_period_statistics as (
-
-    select * from {{ ref('unit_pre_period_statistics') }}
 
 ),
 
@@ -38,15 +33,17 @@ experiments as (
 
 ),
 
-unit_window_totals as (
+{{ window_statistics_ctes(
+    'arm_day_pair_statistics',
+    ref('arm_day_pair_statistics'),
+    ref('arm_day_unit_entries'),
+    ref('unit_daily_statistics'),
+    ref('unit_pre_period_statistics'),
+) }},
 
-    {{ unit_window_totals('unit_daily_statistics', 'unit_pre_period_statistics') }}
+{{ significance_ctes(none, 'variants', 'experiments') }},
 
-),
-
-{{ significance_ctes('unit_window_totals', 'variants', 'experiments') }},
-
-{{ power_ctes('significance_results', 'unit_window_totals', 'experiments') }},
+{{ power_ctes('significance_results', 'window_arm_units', 'experiments') }},
 
 power_and_time_to_decision as (
 

@@ -1,9 +1,13 @@
 {#
     Variant Performance · Variant Comparison: one row per variant of the selected experiment(s),
-    over the selected date range of generations. Everything is computed from the generation rows
-    inside the window (not merged from daily rows): a p50 of a window cannot be rebuilt from
-    daily p50s. Variants without generations in the window still appear, with empty metrics.
-    Filters: experiment -> variants.experiment_name, date range -> generations.generated_date.
+    over the selected date range of generations. Counts, acceptance and edits are exact sums of
+    the per-variant-day mart variant_daily_metrics; the window's p50 latency is merged from the
+    per-variant-day latency histograms (variant_daily_latency_histograms, macro
+    latency_histogram_percentiles: within 1 % of percentile_cont over the window's generations;
+    a window's p50 cannot be merged from daily p50s). Constant time in the number of events
+    (issue #11 item 5). Variants without generations in the window still appear, with empty
+    metrics.
+    Filters: experiment -> variants.experiment_name, date range -> variant_daily_metrics.metric_date.
 #}
 with
 
@@ -22,31 +26,54 @@ variants as (
 
 ),
 
-generations as (
+variant_daily_metrics as (
 
     select
         variant_id,
-        latency_ms,
-        edit_count,
-        is_accepted
-    from {{ ref('generations') }}
+        metric_date,
+        generation_count,
+        accepted_count,
+        edit_count_total
+    from {{ ref('variant_daily_metrics') }}
     where
         true
         [[and {{ metabase_filter('date_range') }}]]  -- noqa: PRS, LT02
 
 ),
 
+window_latency_histograms as (
+
+    select histograms.*
+    from {{ ref('variant_daily_latency_histograms') }} as histograms
+    where
+        histograms.variant_id in (select variants.variant_id from variants)
+        and (histograms.variant_id, histograms.metric_date) in (
+            select
+                variant_daily_metrics.variant_id,
+                variant_daily_metrics.metric_date
+            from variant_daily_metrics
+        )
+
+),
+
+window_latency_percentiles as (
+
+    {{ latency_histogram_percentiles('window_latency_histograms', ['variant_id'], [('latency_p50_ms', 0.5)]) }}
+
+),
+
 generations_per_variant as (
 
     select
-        generations.variant_id,
-        count(*) as generation_count,
-        avg(generations.is_accepted::integer) as acceptance_rate,
-        avg(generations.edit_count) as avg_edits,
-        percentile_cont(0.5) within group (order by generations.latency_ms) as latency_p50_ms
-    from generations
-    inner join variants on generations.variant_id = variants.variant_id
-    group by generations.variant_id
+        variant_daily_metrics.variant_id,
+        sum(variant_daily_metrics.generation_count) as generation_count,
+        sum(variant_daily_metrics.accepted_count)::double precision
+        / sum(variant_daily_metrics.generation_count) as acceptance_rate,
+        sum(variant_daily_metrics.edit_count_total)::double precision
+        / sum(variant_daily_metrics.generation_count) as avg_edits
+    from variant_daily_metrics
+    inner join variants on variant_daily_metrics.variant_id = variants.variant_id
+    group by variant_daily_metrics.variant_id
 
 ),
 
@@ -58,12 +85,14 @@ variant_comparison as (
         variants.allocation,
         generations_per_variant.acceptance_rate,
         generations_per_variant.avg_edits,
-        generations_per_variant.latency_p50_ms,
+        window_latency_percentiles.latency_p50_ms,
         coalesce(generations_per_variant.generation_count, 0) as generation_count,
         variants.is_control
     from variants
     left join generations_per_variant
         on variants.variant_id = generations_per_variant.variant_id
+    left join window_latency_percentiles
+        on variants.variant_id = window_latency_percentiles.variant_id
 
 )
 

@@ -30,6 +30,21 @@ unit_window_totals as (
 
 ),
 
-{{ power_ctes('variant_significance', 'unit_window_totals', 'experiments') }}
+arm_units as (
+
+    select
+        experiment_id,
+        variant_id,
+        count(*) as unit_count,
+        min(first_metric_date) as first_metric_date,
+        max(last_metric_date) as last_metric_date
+
+    from unit_window_totals
+
+    group by 1, 2
+
+),
+
+{{ power_ctes('variant_significance', 'arm_units', 'experiments') }}
 
 select * from power_results

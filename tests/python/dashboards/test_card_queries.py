@@ -170,7 +170,8 @@ def test_variant_comparison_is_computed_from_generations_in_the_window(
         if not sample:
             continue
         latency = np.array([g["latency_ms"] for g in sample], dtype=float)
-        assert float(row["latency_p50_ms"]) == pytest.approx(np.percentile(latency, 50))
+        # merged from the per-day latency histograms: within their documented 1 % bound
+        assert float(row["latency_p50_ms"]) == pytest.approx(np.percentile(latency, 50), rel=0.01)
         assert float(row["acceptance_rate"]) == pytest.approx(
             np.mean([g["is_accepted"] for g in sample])
         )

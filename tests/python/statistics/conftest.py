@@ -217,7 +217,14 @@ def statistics_warehouse(new_database, tmp_path_factory) -> StatisticsWarehouse:
     create_exp_sources(settings)
     generate(settings, events=DEMO_EVENTS, seed=DEMO_SEED, end_at=DEMO_END_AT)
     target = tmp_path_factory.mktemp("dbt_statistics_build")
-    selection = ["--select", "+variant_significance", "+experiment_health", "experiment_power"]
+    selection = [
+        "--select",
+        "+variant_significance",
+        "+experiment_health",
+        "experiment_power",
+        "arm_day_pair_statistics",
+        "arm_day_unit_entries",
+    ]
     run_dbt(["seed"], settings, target_path=target)  # token prices (cost_per_request)
     run_dbt(["run", *selection], settings, target_path=target)
     run_dbt(
@@ -225,7 +232,7 @@ def statistics_warehouse(new_database, tmp_path_factory) -> StatisticsWarehouse:
             "test",
             "--select",
             "unit_daily_statistics variant_significance experiment_health experiment_power "
-            "unit_pre_period_statistics",
+            "unit_pre_period_statistics arm_day_pair_statistics arm_day_unit_entries",
         ],
         settings,
         target_path=target,

@@ -196,14 +196,23 @@ def load_raw(settings: ConnectionSettings) -> RawData:
     return RawData(generations, variants, experiments, assigned, pre_period)
 
 
-def _in_window(g: dict, start: date | None, end: date | None) -> bool:
-    return not ((start and g["date"] < start) or (end and g["date"] > end))
+def _in_window(
+    g: dict, start: date | None, end: date | None, excluded: frozenset[date] = frozenset()
+) -> bool:
+    return not ((start and g["date"] < start) or (end and g["date"] > end)) and (
+        g["date"] not in excluded
+    )
 
 
-def unit_totals(raw: RawData, start: date | None, end: date | None) -> dict[tuple, dict]:
+def unit_totals(
+    raw: RawData,
+    start: date | None,
+    end: date | None,
+    excluded: frozenset[date] = frozenset(),
+) -> dict[tuple, dict]:
     totals: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys([*TOTALS, "last_date"], 0.0))
     for g in raw.generations:
-        if not _in_window(g, start, end):
+        if not _in_window(g, start, end, excluded):
             continue
         unit = totals[(g["experiment_id"], g["variant_id"], g["unit_id"])]
         unit["last_date"] = max(unit["last_date"] or g["date"], g["date"])
@@ -301,16 +310,22 @@ def confidence_sequence_half_width(variance: float, n: int) -> float:
     )
 
 
-def significance(raw: RawData, start: date | None = None, end: date | None = None) -> dict:
-    """{(experiment_id, treatment_variant_id, metric_name): row dict} like variant_significance."""
-    totals = unit_totals(raw, start, end)
+def significance(
+    raw: RawData,
+    start: date | None = None,
+    end: date | None = None,
+    excluded: frozenset[date] = frozenset(),
+) -> dict:
+    """{(experiment_id, treatment_variant_id, metric_name): row dict} like variant_significance,
+    over the days from start to end but the excluded ones."""
+    totals = unit_totals(raw, start, end, excluded)
     by_variant: dict[int, list[tuple]] = defaultdict(list)
     for (experiment_id, variant_id, unit_id), unit in totals.items():
         pre = raw.pre_period.get((experiment_id, unit_id), dict.fromkeys(PRE_COLUMNS, 0.0))
         by_variant[variant_id].append((unit, pre))
     latencies: dict[int, list[tuple]] = defaultdict(list)
     for g in raw.generations:
-        if _in_window(g, start, end) and g["latency"] is not None:
+        if _in_window(g, start, end, excluded) and g["latency"] is not None:
             latencies[g["variant_id"]].append((g["latency"], g["unit_id"]))
     experiments = {raw.variants[v]["experiment_id"] for v in by_variant}
 

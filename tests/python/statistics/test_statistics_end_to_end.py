@@ -104,22 +104,29 @@ def variant_significance(statistics_warehouse):
     )
 
 
-def card_query(statistics_warehouse, *, experiment: str | None = None, dates=None) -> str:
-    """The compiled card with its optional clauses filled the way Metabase fills field filters."""
+def card_query(
+    statistics_warehouse, *, experiment: str | None = None, dates=None, excluded=()
+) -> str:
+    """The compiled card with its optional clauses filled the way Metabase fills field filters
+    (excluded: days an "exclude" date filter leaves out of the range)."""
     sql = statistics_warehouse.card_sql()
     experiment_clause = "[[and {{experiment}}]]"
     date_clause = "[[and {{date_range}}]]"
     assert experiment_clause in sql and date_clause in sql, "card lost its Metabase filters"
     sql = sql.replace(
         experiment_clause,
-        f"""and "analytics"."unit_daily_statistics"."experiment_name" = '{experiment}'"""
+        f"""and "analytics"."arm_day_pair_statistics"."experiment_name" = '{experiment}'"""
         if experiment
         else "",
     )
     return sql.replace(
         date_clause,
-        f"""and "analytics"."unit_daily_statistics"."metric_date"
+        f"""and "analytics"."arm_day_pair_statistics"."metric_date"
             between '{dates[0]}' and '{dates[1]}'"""
+        + "".join(
+            f""" and "analytics"."arm_day_pair_statistics"."metric_date" <> '{day}'"""
+            for day in excluded
+        )
         if dates
         else "",
     )
@@ -285,6 +292,33 @@ def test_card_sub_window_equals_python_recomputation(statistics_warehouse, raw):
         assert row["p_value"] == pytest.approx(card[key]["p_value"], rel=1e-12)
 
 
+def test_card_window_with_excluded_days_equals_python_recomputation(statistics_warehouse, raw):
+    """A date filter that leaves days out of its span ("exclude"): units are counted per unit
+    (window_gaps in macros/statistics/window_statistics.sql), the result is exact again."""
+    window = (date(2026, 2, 10), date(2026, 2, 20))
+    excluded = frozenset({date(2026, 2, 13), date(2026, 2, 14)})
+    expected = reference.significance(raw, *window, excluded)
+    card = rows_of(
+        statistics_warehouse.settings,
+        f"""select card.*, variants.id as treatment_variant_id, variants.experiment_id,
+            control.id as control_variant_id
+        from ({card_query(statistics_warehouse, dates=window, excluded=excluded)}) as card
+        inner join exp.experiments on experiments.name = card.experiment_name
+        inner join exp.variants on variants.experiment_id = experiments.id
+            and variants.name = card.treatment_variant_name
+        inner join exp.variants as control on control.experiment_id = experiments.id
+            and control.name = card.control_variant_name""",
+        COLUMNS,
+    )
+    _, spec = card_by_key("variant_performance", "statistical_significance")
+    card_columns = (set(spec.columns) | {"control_variant_id"}) & set(COLUMNS)
+    trimmed = {k: {c: v for c, v in r.items() if c in card_columns} for k, r in expected.items()}
+    assert_same_table({k: {c: r[c] for c in card_columns} for k, r in card.items()}, trimmed)
+    # the excluded days matter: a unit active on both sides of the gap counts once
+    whole = reference.significance(raw, *window)
+    assert any(whole[k]["n_control_units"] != r["n_control_units"] for k, r in expected.items())
+
+
 def test_power_model_and_card_follow_their_formulas(statistics_warehouse, variant_significance):
     """experiment_power against variant_significance and scipy; the card (no filter) equals it."""
     settings = statistics_warehouse.settings
@@ -346,5 +380,7 @@ def test_power_model_and_card_follow_their_formulas(statistics_warehouse, varian
     assert len(card) == len(power)
     for row in power:
         got = card[(row["experiment_id"], row["treatment_variant_id"], row["metric_name"])]
-        assert got["mde_absolute"] == pytest.approx(row["mde_absolute"], rel=1e-12)
+        # the card sums day-pair products (arm_day_pair_statistics), the model var_samp over
+        # units: equal to rounding (the same tolerance as the significance card and its mart)
+        assert got["mde_absolute"] == pytest.approx(row["mde_absolute"], rel=1e-9)
         assert got["units_needed"] == row["units_needed"]

@@ -1,0 +1,454 @@
+-- noqa: disable=LT02,LT05
+{# (sqlfluff lints a macro file by rendering the macro bodies out of context; their SQL is linted
+    where the models and the cards use it.) #}
+{#
+    Any date window's per-arm unit statistics without re-reading the unit-days (issue #11 item 5;
+    the design is in analyses/dashboards/README.md, "Statistics over any window in constant time").
+
+    The significance test needs, per arm and metric sum(M) / sum(D), over the units active in the
+    window: n, sum(M_u), sum(D_u), sum(M_u^2), sum(D_u^2), sum(M_u D_u) (and for CUPED the
+    pre-period P_u: sum(P_u), sum(P_u^2), sum(M_u P_u), ...), where M_u is the unit's total over the
+    window's days. A square of a window total is a sum over PAIRS of the unit's days:
+    M_u^2 = sum over d1, d2 in the window of m_u,d1 m_u,d2. So the model arm_day_pair_statistics
+    holds, per arm and pair of days (paired_metric_date <= metric_date), those products summed over
+    units (symmetrised: both orders of an off-diagonal pair in one row), and a window's sums are the
+    sum of its rows with BOTH days in the window: exact, whatever the window, in
+    O(arms x days^2) rows instead of O(unit-days).
+
+    Units in the window (n, and their pre-period sums) come from arm_day_unit_entries: per arm,
+    day and the unit's previous active day (in the arm; and in the experiment, for the distinct
+    units of an experiment). A unit is counted on its first day in the window: the day is in the
+    window and its previous active day is not. That is exact when the window's days are one run
+    of the arm's days with data (every date filter but an "exclude" one); for any other window
+    (some day with data inside the window's span left out) the card counts those units from
+    unit_daily_statistics instead (window_gaps below), exact again, only slower.
+
+    The day sets come from the pair rows themselves: a unit active on day d has the diagonal row
+    (d, d), so the diagonal rows that pass the dashboard's filters are exactly the window's days
+    with data, per arm.
+#}
+
+{# `name numerator denominator cuped` per ratio metric, as statistics_metric_definitions, limited
+   to metric_names (none: all) #}
+{% macro window_statistics_metrics(metric_names=none) -%}
+    {%- set found = namespace(metrics=[]) -%}
+    {%- for line in statistics_metric_definitions().strip().split('\n') if line.strip() -%}
+        {%- if metric_names is none or line.split()[0] in metric_names -%}
+            {%- set found.metrics = found.metrics + [line.split()] -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- found.metrics | map('join', ' ') | join('\n') -}}
+{%- endmacro %}
+
+
+{#
+    The product columns of arm_day_pair_statistics: `column left right` per line, where the
+    column holds sum over units of left x right (pairs of days, symmetrised); per metric its
+    numerator squared (<metric>__nn), denominator squared (__dd) and their product (__nd).
+#}
+{% macro window_statistics_pair_products() -%}
+    {%- for line in window_statistics_metrics().split('\n') -%}
+        {%- set metric = line.split() -%}
+{{ metric[0] }}__nn {{ metric[1] }} {{ metric[1] }}
+{{ metric[0] }}__dd {{ metric[2] }} {{ metric[2] }}
+{{ metric[0] }}__nd {{ metric[1] }} {{ metric[2] }}
+{% endfor -%}
+{%- endmacro %}
+
+
+{#
+    The pre-period products: `column left right` per line over a unit's window totals (left) and
+    its pre-period totals (right, pre_<column>), per CUPED metric: numerator x pre-numerator
+    (<metric>__n_pre_n) and the other three combinations. Linear in the window totals, so these
+    are day sums (diagonal rows only).
+#}
+{% macro window_statistics_pre_products() -%}
+    {%- for line in window_statistics_metrics().split('\n') if line.split()[3] == 'cuped' -%}
+        {%- set metric = line.split() -%}
+{{ metric[0] }}__n_pre_n {{ metric[1] }} {{ metric[1] }}
+{{ metric[0] }}__n_pre_d {{ metric[1] }} {{ metric[2] }}
+{{ metric[0] }}__d_pre_n {{ metric[2] }} {{ metric[1] }}
+{{ metric[0] }}__d_pre_d {{ metric[2] }} {{ metric[2] }}
+{% endfor -%}
+{%- endmacro %}
+
+
+{# The pre-period squares of arm_day_unit_entries: `column left right` over pre_<column>s. #}
+{% macro window_statistics_entry_products() -%}
+    {%- for line in window_statistics_metrics().split('\n') if line.split()[3] == 'cuped' -%}
+        {%- set metric = line.split() -%}
+{{ metric[0] }}__pre_nn {{ metric[1] }} {{ metric[1] }}
+{{ metric[0] }}__pre_dd {{ metric[2] }} {{ metric[2] }}
+{{ metric[0] }}__pre_nd {{ metric[1] }} {{ metric[2] }}
+{% endfor -%}
+{%- endmacro %}
+
+
+{#
+    The CTEs (no leading `with`, no trailing comma) that reduce a window to per-arm statistics:
+    - pairs_in_window: arm_day_pair_statistics rows whose metric_date passed the window's
+      filters (the caller's CTE); the pairs with paired_metric_date in the window too are kept;
+    - pairs, entries, unit_daily_statistics, pre_period: the relations (refs);
+    ending in three CTEs that significance_ctes and power_ctes read:
+    - window_arm_units (experiment_id, variant_id, unit_count, first_metric_date, last_metric_date);
+    - window_experiment_units (experiment_id, unit_count, first_metric_date, last_metric_date):
+      distinct units of the experiment;
+    - window_arm_metric_statistics: the columns of significance_arm_statistics (per arm and
+      metric: units, totals, means, sample variances and covariances), computed in numeric from
+      exact sums, then float8.
+#}
+{% macro window_statistics_ctes(pairs_in_window, pairs, entries, unit_daily_statistics, pre_period, metric_names=none) -%}
+{%- set use_cuped = var('statistics_cuped', true) -%}
+{%- set metrics = [] -%}
+{%- for line in window_statistics_metrics(metric_names).split('\n') if line.strip() -%}
+    {%- do metrics.append(line.split()) -%}
+{%- endfor -%}
+{%- set total_columns = statistics_total_columns().split() -%}
+{%- set pre_columns = statistics_pre_period_columns().split() -%}
+window_days as (
+
+    {#- the window's days with data, per arm: the diagonal rows that passed the filters -#}
+    select
+        experiment_id,
+        variant_id,
+        metric_date
+
+    from {{ pairs_in_window }}
+
+    where paired_metric_date = metric_date
+
+),
+
+window_experiment_days as (
+
+    select distinct
+        experiment_id,
+        metric_date
+
+    from window_days
+
+),
+
+window_pair_sums as (
+
+    select
+        window_pairs.experiment_id,
+        window_pairs.variant_id,
+        {%- for column in total_columns %}
+        sum(window_pairs.{{ column }}) as {{ column }},
+        {%- endfor %}
+        {%- for line in window_statistics_pair_products().strip().split('\n') %}
+        sum(window_pairs.{{ line.split()[0] }}) as {{ line.split()[0] }},
+        {%- endfor %}
+        {%- for line in window_statistics_pre_products().strip().split('\n') %}
+        sum(window_pairs.{{ line.split()[0] }}) as {{ line.split()[0] }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from {{ pairs_in_window }} as window_pairs
+    inner join window_days as paired_days
+        on
+            window_pairs.experiment_id = paired_days.experiment_id
+            and window_pairs.variant_id = paired_days.variant_id
+            and window_pairs.paired_metric_date = paired_days.metric_date
+
+    group by 1, 2
+
+),
+
+{#- Some arm's days with data inside the window's span left out (an "exclude" date filter):
+    units are then counted per unit (window_unit_fallback) -#}
+window_gaps as (
+
+    select spans.experiment_id
+    from (
+        select
+            experiment_id,
+            variant_id,
+            min(metric_date) as first_metric_date,
+            max(metric_date) as last_metric_date,
+            count(*) as day_count
+        from window_days
+        group by 1, 2
+    ) as spans
+    inner join {{ pairs }} as arm_days
+        on
+            spans.experiment_id = arm_days.experiment_id
+            and spans.variant_id = arm_days.variant_id
+            and arm_days.paired_metric_date = arm_days.metric_date
+            and arm_days.metric_date between spans.first_metric_date and spans.last_metric_date
+    group by spans.experiment_id, spans.variant_id, spans.day_count
+    having count(*) > spans.day_count
+
+    union
+
+    select spans.experiment_id
+    from (
+        select
+            experiment_id,
+            min(metric_date) as first_metric_date,
+            max(metric_date) as last_metric_date,
+            count(*) as day_count
+        from window_experiment_days
+        group by 1
+    ) as spans
+    inner join (
+        select distinct
+            experiment_id,
+            metric_date
+        from {{ pairs }}
+        where paired_metric_date = metric_date
+    ) as experiment_days
+        on
+            spans.experiment_id = experiment_days.experiment_id
+            and experiment_days.metric_date between spans.first_metric_date and spans.last_metric_date
+    group by spans.experiment_id, spans.day_count
+    having count(*) > spans.day_count
+
+),
+
+{#- a unit's first day in the window: the day is in the window, its previous active day (in the
+    arm / in the experiment) is not -#}
+window_entries as (
+
+    select
+        entries.experiment_id,
+        entries.variant_id,
+        entries.metric_date,
+        entries.unit_count,
+        previous_days.metric_date is null as is_arm_entry,
+        previous_experiment_days.metric_date is null as is_experiment_entry,
+        {%- for column in pre_columns %}
+        entries.pre_{{ column }},
+        {%- endfor %}
+        {%- for line in window_statistics_entry_products().strip().split('\n') %}
+        entries.{{ line.split()[0] }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from {{ entries }} as entries
+    inner join window_days
+        on
+            entries.experiment_id = window_days.experiment_id
+            and entries.variant_id = window_days.variant_id
+            and entries.metric_date = window_days.metric_date
+    left join window_days as previous_days
+        on
+            entries.experiment_id = previous_days.experiment_id
+            and entries.variant_id = previous_days.variant_id
+            and entries.previous_metric_date = previous_days.metric_date
+    left join window_experiment_days as previous_experiment_days
+        on
+            entries.experiment_id = previous_experiment_days.experiment_id
+            and entries.previous_experiment_metric_date = previous_experiment_days.metric_date
+
+    where
+        entries.experiment_id not in (select window_gaps.experiment_id from window_gaps)
+        and (previous_days.metric_date is null or previous_experiment_days.metric_date is null)
+
+),
+
+{#- the exact per-unit count for an experiment with window_gaps (not executed otherwise) -#}
+window_unit_fallback as (
+
+    select
+        units.experiment_id,
+        units.variant_id,
+        units.first_metric_date as metric_date,
+        1 as unit_count,
+        true as is_arm_entry,
+        units.is_experiment_entry,
+        {%- for column in pre_columns %}
+        coalesce({{ pre_period }}.pre_{{ column }}, 0.0)::numeric as pre_{{ column }},
+        {%- endfor %}
+        {%- for line in window_statistics_entry_products().strip().split('\n') %}
+        {%- set product = line.split() %}
+        coalesce({{ pre_period }}.pre_{{ product[1] }}, 0.0)::numeric * coalesce({{ pre_period }}.pre_{{ product[2] }}, 0.0)::numeric
+            as {{ product[0] }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from (
+        select
+            unit_days.experiment_id,
+            unit_days.variant_id,
+            unit_days.unit_id,
+            min(unit_days.metric_date) as first_metric_date,
+            {#- one arm of the unit carries its experiment-level count -#}
+            row_number() over (
+                partition by unit_days.experiment_id, unit_days.unit_id order by unit_days.variant_id
+            ) = 1 as is_experiment_entry
+        from {{ unit_daily_statistics }} as unit_days
+        inner join window_days
+            on
+                unit_days.experiment_id = window_days.experiment_id
+                and unit_days.variant_id = window_days.variant_id
+                and unit_days.metric_date = window_days.metric_date
+        where unit_days.experiment_id in (select window_gaps.experiment_id from window_gaps)
+        group by 1, 2, 3
+    ) as units
+    left join {{ pre_period }}
+        on
+            units.experiment_id = {{ pre_period }}.experiment_id
+            and units.unit_id = {{ pre_period }}.unit_id
+
+),
+
+window_unit_entries as (
+
+    select * from window_entries
+    union all
+    select * from window_unit_fallback
+
+),
+
+window_arm_units as (
+
+    select
+        window_days.experiment_id,
+        window_days.variant_id,
+        arm_entries.unit_count,
+        min(window_days.metric_date) as first_metric_date,
+        max(window_days.metric_date) as last_metric_date
+
+    from window_days
+    inner join (
+        select
+            experiment_id,
+            variant_id,
+            sum(unit_count) as unit_count
+        from window_unit_entries
+        where is_arm_entry
+        group by 1, 2
+    ) as arm_entries
+        on
+            window_days.experiment_id = arm_entries.experiment_id
+            and window_days.variant_id = arm_entries.variant_id
+
+    group by 1, 2, 3
+
+),
+
+window_experiment_units as (
+
+    select
+        window_experiment_days.experiment_id,
+        experiment_entries.unit_count,
+        min(window_experiment_days.metric_date) as first_metric_date,
+        max(window_experiment_days.metric_date) as last_metric_date
+
+    from window_experiment_days
+    inner join (
+        select
+            experiment_id,
+            sum(unit_count) as unit_count
+        from window_unit_entries
+        where is_experiment_entry
+        group by 1
+    ) as experiment_entries
+        on window_experiment_days.experiment_id = experiment_entries.experiment_id
+
+    group by 1, 2
+
+),
+
+window_arm_pre_sums as (
+
+    select
+        experiment_id,
+        variant_id,
+        {%- for column in pre_columns %}
+        sum(pre_{{ column }}::numeric) as pre_{{ column }},
+        {%- endfor %}
+        {%- for line in window_statistics_entry_products().strip().split('\n') %}
+        sum({{ line.split()[0] }}::numeric) as {{ line.split()[0] }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from window_unit_entries
+
+    where is_arm_entry
+
+    group by 1, 2
+
+),
+
+{#- per arm and metric, in numeric (exact sums; sample variance = (sum x^2 - (sum x)^2 / n) / (n - 1)) -#}
+window_arm_metric_sums as (
+
+    {%- for metric in metrics %}
+    {%- set cuped = metric[3] == 'cuped' and use_cuped %}
+    select
+        units.experiment_id,
+        units.variant_id,
+        '{{ metric[0] }}' as metric_name,
+        units.unit_count::numeric as n,
+        sums.{{ metric[1] }}::numeric as sum_n,
+        sums.{{ metric[2] }}::numeric as sum_d,
+        sums.{{ metric[0] }}__nn::numeric as sum_nn,
+        sums.{{ metric[0] }}__dd::numeric as sum_dd,
+        sums.{{ metric[0] }}__nd::numeric as sum_nd,
+        {%- if cuped %}
+        pre_sums.pre_{{ metric[1] }}::numeric as sum_pn,
+        pre_sums.pre_{{ metric[2] }}::numeric as sum_pd,
+        pre_sums.{{ metric[0] }}__pre_nn::numeric as sum_pn_pn,
+        pre_sums.{{ metric[0] }}__pre_dd::numeric as sum_pd_pd,
+        pre_sums.{{ metric[0] }}__pre_nd::numeric as sum_pn_pd,
+        sums.{{ metric[0] }}__n_pre_n::numeric as sum_n_pn,
+        sums.{{ metric[0] }}__n_pre_d::numeric as sum_n_pd,
+        sums.{{ metric[0] }}__d_pre_n::numeric as sum_d_pn,
+        sums.{{ metric[0] }}__d_pre_d::numeric as sum_d_pd
+        {%- else %}
+        0.0::numeric as sum_pn,
+        0.0::numeric as sum_pd,
+        0.0::numeric as sum_pn_pn,
+        0.0::numeric as sum_pd_pd,
+        0.0::numeric as sum_pn_pd,
+        0.0::numeric as sum_n_pn,
+        0.0::numeric as sum_n_pd,
+        0.0::numeric as sum_d_pn,
+        0.0::numeric as sum_d_pd
+        {%- endif %}
+    from window_arm_units as units
+    inner join window_pair_sums as sums
+        on
+            units.experiment_id = sums.experiment_id
+            and units.variant_id = sums.variant_id
+    inner join window_arm_pre_sums as pre_sums
+        on
+            units.experiment_id = pre_sums.experiment_id
+            and units.variant_id = pre_sums.variant_id
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+
+),
+
+window_arm_metric_statistics as (
+
+    {%- set moments = [
+        ('numerator_variance', 'sum_nn', 'sum_n', 'sum_n'),
+        ('denominator_variance', 'sum_dd', 'sum_d', 'sum_d'),
+        ('numerator_denominator_covariance', 'sum_nd', 'sum_n', 'sum_d'),
+        ('pre_numerator_variance', 'sum_pn_pn', 'sum_pn', 'sum_pn'),
+        ('pre_denominator_variance', 'sum_pd_pd', 'sum_pd', 'sum_pd'),
+        ('pre_numerator_denominator_covariance', 'sum_pn_pd', 'sum_pn', 'sum_pd'),
+        ('numerator_pre_numerator_covariance', 'sum_n_pn', 'sum_n', 'sum_pn'),
+        ('numerator_pre_denominator_covariance', 'sum_n_pd', 'sum_n', 'sum_pd'),
+        ('denominator_pre_numerator_covariance', 'sum_d_pn', 'sum_d', 'sum_pn'),
+        ('denominator_pre_denominator_covariance', 'sum_d_pd', 'sum_d', 'sum_pd'),
+    ] %}
+    select
+        experiment_id,
+        variant_id,
+        metric_name,
+        n::bigint as unit_count,
+        sum_n::float8 as numerator_total,
+        sum_d::float8 as denominator_total,
+        (sum_n / n)::float8 as numerator_mean,
+        (sum_d / n)::float8 as denominator_mean,
+        {%- for name, product, left, right in moments %}
+        case when n >= 2 then (({{ product }} - {{ left }} * {{ right }} / n) / (n - 1))::float8 end as {{ name }},
+        {%- endfor %}
+        (sum_pn / n)::float8 as pre_numerator_mean,
+        (sum_pd / n)::float8 as pre_denominator_mean
+
+    from window_arm_metric_sums
+
+)
+{%- endmacro %}
