@@ -15,10 +15,7 @@
 #}
 {{
     config(
-        indexes=[
-            {'columns': ['metric_date']},
-            {'columns': ['experiment_id', 'variant_id', 'metric_date', 'paired_metric_date'], 'unique': true},
-        ],
+        indexes=[{'columns': ['metric_date']}],
     )
 }}
 {%- set total_columns = statistics_total_columns().split() -%}
