@@ -1,9 +1,14 @@
 {#
-    Per experiment x variant x UTC day of generation: the unit-day sufficient statistics of
-    unit_daily_statistics added up (exact numeric sums). Small (variants x days), so the
-    whole-experiment figures (int_generations_aggregated_to_variants) re-add it on every build
-    instead of reading the generations or the unit days again. Incremental: replaces the days
-    int_event_log_days rebuilds.
+    The one pass over the generations behind every day-grain mart: per experiment x variant x
+    policy version (and its model) x UTC day of generation x outcome x UTC day of the outcome x edit count,
+    every count, sum and maximum those marts need (sums of floats in numeric: exact whatever
+    the row order, so an incremental run and a full refresh give the same rows). The extra keys
+    are what the marts group by besides variant x day (policy version: daily_quality_metrics
+    and, through its model, daily_model_costs; the outcome's day: experiment_daily_events; the
+    edit count: variant_daily_edit_counts); they multiply the rows by a few, not by the
+    generations, so the marts (and the whole-experiment figures) are small aggregations of it.
+    Only exact single-day latency percentiles, the histograms and the per-unit statistics read
+    the generations themselves. Incremental: replaces the days int_event_log_days rebuilds.
 #}
 {{
     config(
@@ -11,6 +16,7 @@
         incremental_strategy='replace_days',
         unique_key='metric_date',
         on_schema_change='fail',
+        indexes=[{'columns': ['metric_date']}, {'columns': ['outcome_date']}],
     )
 }}
 
@@ -18,18 +24,18 @@
 
 with
 
-unit_daily_statistics as (
+generations as (
 
-    select * from {{ ref('unit_daily_statistics') }}
+    select * from {{ ref('generations') }}
 
 ),
 
-unit_days_to_add as (
+generations_to_add as (
 
-    select * from unit_daily_statistics
+    select * from generations
 
     {% if is_incremental() %}
-        where metric_date in {{ rebuilt_days() }}
+        where generated_date in {{ rebuilt_days() }}
     {% endif %}
 
 ),
@@ -39,24 +45,34 @@ variant_days as (
     select
         experiment_id,
         variant_id,
-        metric_date,
-        sum(generation_count)::bigint as generation_count,
-        sum(accepted_count)::bigint as accepted_count,
-        sum(edit_count)::bigint as edit_count,
-        sum(latency_ms_sum::numeric) as latency_ms_sum,
-        sum(latency_measured_count)::bigint as latency_measured_count,
-        sum(total_tokens)::bigint as total_tokens,
-        sum(token_measured_count)::bigint as token_measured_count,
-        sum(constraint_respect_score_sum::numeric) as constraint_respect_score_sum,
-        sum(constraint_respect_scored_count)::bigint as constraint_respect_scored_count,
-        sum(alignment_score_sum::numeric) as alignment_score_sum,
-        sum(alignment_scored_count)::bigint as alignment_scored_count,
-        sum(diversity_score_sum::numeric) as diversity_score_sum,
-        sum(diversity_scored_count)::bigint as diversity_scored_count
+        policy_version_id,
+        model_name,
+        generated_date as metric_date,
+        outcome,
+        outcome_date,
+        edit_count,
+        count(*) as generation_count,
+        count(*) filter (where is_constraint_violation) as constraint_violation_count,
+        count(latency_ms) as latency_measured_count,
+        sum(latency_ms::numeric) as latency_ms_sum,
+        sum(prompt_tokens) as prompt_tokens,
+        sum(completion_tokens) as completion_tokens,
+        count(total_tokens) as token_measured_count,
+        sum(total_tokens) as total_tokens,
+        {#- the tokens of the generations with both counts: what a price applies to #}
+        sum(prompt_tokens) filter (where total_tokens is not null) as priced_prompt_tokens,
+        sum(completion_tokens) filter (where total_tokens is not null) as priced_completion_tokens,
+        count(constraint_respect_score) as constraint_respect_scored_count,
+        sum(constraint_respect_score::numeric) as constraint_respect_score_sum,
+        count(alignment_score) as alignment_scored_count,
+        sum(alignment_score::numeric) as alignment_score_sum,
+        count(diversity_score) as diversity_scored_count,
+        sum(diversity_score::numeric) as diversity_score_sum,
+        max(last_received_at) as last_received_at
 
-    from unit_days_to_add
+    from generations_to_add
 
-    group by 1, 2, 3
+    group by 1, 2, 3, 4, 5, 6, 7, 8
 
 )
 

@@ -1,8 +1,9 @@
 {#
     Per experiment x UTC day: the events that occurred that day (generations on their day,
-    outcomes on theirs) and the generations. Counts the events of generations that reach the
-    marts: an outcome without its generation is quarantined (event_quarantine). Incremental:
-    replaces the days int_event_log_days rebuilds.
+    outcomes on theirs) and the generations, added up from int_variant_days. Counts the events
+    of generations that reach the marts: an outcome without its generation is quarantined
+    (event_quarantine). Incremental: replaces the days int_event_log_days rebuilds (an outcome
+    shares its request with its generation, so the day of either is rebuilt with the other's).
 #}
 {{
     config(
@@ -17,10 +18,10 @@
 
 with
 
-{# not materialized: read more than once, PostgreSQL would otherwise copy the whole log first #}
-generations as not materialized (
+{# not materialized: read twice, PostgreSQL would otherwise copy it first #}
+variant_days as not materialized (
 
-    select * from {{ ref('generations') }}
+    select * from {{ ref('int_variant_days') }}
 
 ),
 
@@ -34,14 +35,15 @@ events_by_day as (
 
     select
         experiment_id,
-        generated_date as event_date,
-        1 as is_generation,
+        metric_date as event_date,
+        generation_count as event_count,
+        generation_count,
         last_received_at
 
-    from generations
+    from variant_days
 
     {% if is_incremental() %}
-        where generated_date in {{ rebuilt_days() }}
+        where metric_date in {{ rebuilt_days() }}
     {% endif %}
 
     union all
@@ -49,10 +51,11 @@ events_by_day as (
     select
         experiment_id,
         outcome_date as event_date,
-        0 as is_generation,
+        generation_count as event_count,
+        0 as generation_count,
         last_received_at
 
-    from generations
+    from variant_days
 
     where
         outcome_date is not null
@@ -67,8 +70,8 @@ daily_event_counts as (
     select
         experiment_id,
         event_date,
-        count(*) as event_count,
-        sum(is_generation) as generation_count,
+        sum(event_count)::bigint as event_count,
+        sum(generation_count)::bigint as generation_count,
         max(last_received_at) as last_received_at
 
     from events_by_day

@@ -2,7 +2,7 @@
     Per UTC day x LLM: requests, tokens and the estimated cost at the prices of the seed
     model_token_prices. A model without a price gets a null cost (and a warning from the
     relationships test on generations.model_name; the build goes on).
-    Incremental like the other daily marts.
+    Added up from int_variant_days. Incremental like the other daily marts.
 #}
 {{
     config(
@@ -17,10 +17,9 @@
 
 with
 
-{# not materialized: read more than once, PostgreSQL would otherwise copy the whole log first #}
-generations as not materialized (
+variant_days as (
 
-    select * from {{ ref('generations') }}
+    select * from {{ ref('int_variant_days') }}
 
 ),
 
@@ -30,12 +29,12 @@ model_token_prices as (
 
 ),
 
-generations_to_aggregate as (
+variant_days_to_add as (
 
-    select * from generations
+    select * from variant_days
 
     {% if is_incremental() %}
-        where generated_date in {{ rebuilt_days() }}
+        where metric_date in {{ rebuilt_days() }}
     {% endif %}
 
 ),
@@ -43,14 +42,14 @@ generations_to_aggregate as (
 daily_model_tokens as (
 
     select
-        generated_date as metric_date,
+        metric_date,
         model_name,
-        count(*) as request_count,
-        sum(prompt_tokens) as prompt_tokens,
-        sum(completion_tokens) as completion_tokens,
+        sum(generation_count)::bigint as request_count,
+        sum(prompt_tokens)::bigint as prompt_tokens,
+        sum(completion_tokens)::bigint as completion_tokens,
         max(last_received_at) as last_received_at
 
-    from generations_to_aggregate
+    from variant_days_to_add
 
     group by 1, 2
 

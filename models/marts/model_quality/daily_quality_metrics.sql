@@ -1,6 +1,7 @@
 {#
     Per UTC day x policy version: online quality scores of the generations it served, and its
-    constraint violations (constraint_respect_score < 1). Incremental like the other daily marts.
+    constraint violations (constraint_respect_score < 1), added up from int_variant_days.
+    Incremental like the other daily marts.
 #}
 {{
     config(
@@ -15,10 +16,9 @@
 
 with
 
-{# not materialized: read more than once, PostgreSQL would otherwise copy the whole log first #}
-generations as not materialized (
+variant_days as (
 
-    select * from {{ ref('generations') }}
+    select * from {{ ref('int_variant_days') }}
 
 ),
 
@@ -28,12 +28,12 @@ policy_versions as (
 
 ),
 
-generations_to_aggregate as (
+variant_days_to_add as (
 
-    select * from generations
+    select * from variant_days
 
     {% if is_incremental() %}
-        where generated_date in {{ rebuilt_days() }}
+        where metric_date in {{ rebuilt_days() }}
     {% endif %}
 
 ),
@@ -41,17 +41,22 @@ generations_to_aggregate as (
 daily_policy_version_aggregates as (
 
     select
-        generated_date as metric_date,
+        metric_date,
         policy_version_id,
-        count(*) as generation_count,
-        count(*) filter (where is_accepted) as accepted_count,
-        avg(alignment_score) as avg_alignment_score,
-        avg(constraint_respect_score) as avg_constraint_respect_score,
-        avg(diversity_score) as avg_diversity_score,
-        count(*) filter (where is_constraint_violation) as constraint_violation_count,
+        sum(generation_count)::bigint as generation_count,
+        coalesce(sum(generation_count) filter (where outcome in ('accepted', 'edited')), 0)::bigint
+        as accepted_count,
+        (sum(alignment_score_sum) / nullif(sum(alignment_scored_count), 0))::double precision
+        as avg_alignment_score,
+        (
+            sum(constraint_respect_score_sum) / nullif(sum(constraint_respect_scored_count), 0)
+        )::double precision as avg_constraint_respect_score,
+        (sum(diversity_score_sum) / nullif(sum(diversity_scored_count), 0))::double precision
+        as avg_diversity_score,
+        sum(constraint_violation_count)::bigint as constraint_violation_count,
         max(last_received_at) as last_received_at
 
-    from generations_to_aggregate
+    from variant_days_to_add
 
     group by 1, 2
 

@@ -1,7 +1,7 @@
 {#
     The edit-count distribution: per experiment x variant x UTC day x edit count, how many
-    generations had that many edits (0 for generations that were not edited). Incremental like
-    variant_daily_metrics.
+    generations had that many edits (0 for generations that were not edited), added up from
+    int_variant_days. Incremental like variant_daily_metrics.
 #}
 {{
     config(
@@ -16,10 +16,9 @@
 
 with
 
-{# not materialized: read more than once, PostgreSQL would otherwise copy the whole log first #}
-generations as not materialized (
+variant_days as (
 
-    select * from {{ ref('generations') }}
+    select * from {{ ref('int_variant_days') }}
 
 ),
 
@@ -29,12 +28,12 @@ variants_named as (
 
 ),
 
-generations_to_aggregate as (
+variant_days_to_add as (
 
-    select * from generations
+    select * from variant_days
 
     {% if is_incremental() %}
-        where generated_date in {{ rebuilt_days() }}
+        where metric_date in {{ rebuilt_days() }}
     {% endif %}
 
 ),
@@ -44,12 +43,12 @@ generations_counted_by_edit_count as (
     select
         experiment_id,
         variant_id,
-        generated_date as metric_date,
+        metric_date,
         edit_count,
-        count(*) as generation_count,
+        sum(generation_count)::bigint as generation_count,
         max(last_received_at) as last_received_at
 
-    from generations_to_aggregate
+    from variant_days_to_add
 
     group by 1, 2, 3, 4
 

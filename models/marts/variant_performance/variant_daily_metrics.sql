@@ -1,7 +1,8 @@
 {#
     Per experiment x variant x UTC day of generation: volumes, acceptance, edits, latency
-    percentiles and tokens. Incremental: replaces the days
-    int_event_log_days rebuilds.
+    percentiles and tokens. The counts and sums are added up from int_variant_days; only the
+    exact single-day latency percentiles read the generations' latencies (the rebuilt days'
+    only). Incremental: replaces the days int_event_log_days rebuilds.
 #}
 {{
     config(
@@ -16,8 +17,13 @@
 
 with
 
-{# not materialized: read more than once, PostgreSQL would otherwise copy the whole log first #}
-generations as not materialized (
+variant_days as (
+
+    select * from {{ ref('int_variant_days') }}
+
+),
+
+generations as (
 
     select * from {{ ref('generations') }}
 
@@ -29,33 +35,53 @@ variants_named as (
 
 ),
 
-generations_to_aggregate as (
+variant_days_to_add as (
 
-    select * from generations
+    select * from variant_days
 
     {% if is_incremental() %}
-        where generated_date in {{ rebuilt_days() }}
+        where metric_date in {{ rebuilt_days() }}
     {% endif %}
 
 ),
 
-daily_variant_aggregates as (
+daily_variant_totals as (
+
+    select
+        experiment_id,
+        variant_id,
+        metric_date,
+        sum(generation_count)::bigint as generation_count,
+        coalesce(sum(generation_count) filter (where outcome in ('accepted', 'edited')), 0)::bigint
+        as accepted_count,
+        sum(edit_count * generation_count)::bigint as edit_count_total,
+        (sum(latency_ms_sum) / nullif(sum(latency_measured_count), 0))::double precision
+        as avg_latency_ms,
+        (sum(total_tokens) / nullif(sum(token_measured_count), 0))::double precision
+        as tokens_per_request,
+        max(last_received_at) as last_received_at
+
+    from variant_days_to_add
+
+    group by 1, 2, 3
+
+),
+
+daily_variant_latency_percentiles as (
 
     select
         experiment_id,
         variant_id,
         generated_date as metric_date,
-        count(*) as generation_count,
-        count(*) filter (where is_accepted) as accepted_count,
-        sum(edit_count) as edit_count_total,
-        avg(latency_ms) as avg_latency_ms,
         percentile_cont(0.5) within group (order by latency_ms) as latency_p50_ms,
         percentile_cont(0.95) within group (order by latency_ms) as latency_p95_ms,
-        percentile_cont(0.99) within group (order by latency_ms) as latency_p99_ms,
-        avg(total_tokens) as tokens_per_request,
-        max(last_received_at) as last_received_at
+        percentile_cont(0.99) within group (order by latency_ms) as latency_p99_ms
 
-    from generations_to_aggregate
+    from generations
+
+    {% if is_incremental() %}
+        where generated_date in {{ rebuilt_days() }}
+    {% endif %}
 
     group by 1, 2, 3
 
@@ -64,29 +90,34 @@ daily_variant_aggregates as (
 daily_variant_metrics as (
 
     select
-        daily_variant_aggregates.experiment_id,
+        daily_variant_totals.experiment_id,
         variants_named.experiment_name,
-        daily_variant_aggregates.variant_id,
+        daily_variant_totals.variant_id,
         variants_named.variant_name,
         variants_named.is_control,
-        daily_variant_aggregates.metric_date,
-        daily_variant_aggregates.generation_count,
-        daily_variant_aggregates.accepted_count,
-        daily_variant_aggregates.accepted_count::double precision
-        / daily_variant_aggregates.generation_count as acceptance_rate,
-        daily_variant_aggregates.edit_count_total,
-        daily_variant_aggregates.edit_count_total::double precision
-        / daily_variant_aggregates.generation_count as avg_edits,
-        daily_variant_aggregates.avg_latency_ms,
-        daily_variant_aggregates.latency_p50_ms,
-        daily_variant_aggregates.latency_p95_ms,
-        daily_variant_aggregates.latency_p99_ms,
-        daily_variant_aggregates.tokens_per_request::double precision as tokens_per_request,
-        daily_variant_aggregates.last_received_at
+        daily_variant_totals.metric_date,
+        daily_variant_totals.generation_count,
+        daily_variant_totals.accepted_count,
+        daily_variant_totals.accepted_count::double precision
+        / daily_variant_totals.generation_count as acceptance_rate,
+        daily_variant_totals.edit_count_total,
+        daily_variant_totals.edit_count_total::double precision
+        / daily_variant_totals.generation_count as avg_edits,
+        daily_variant_totals.avg_latency_ms,
+        daily_variant_latency_percentiles.latency_p50_ms,
+        daily_variant_latency_percentiles.latency_p95_ms,
+        daily_variant_latency_percentiles.latency_p99_ms,
+        daily_variant_totals.tokens_per_request,
+        daily_variant_totals.last_received_at
 
-    from daily_variant_aggregates
+    from daily_variant_totals
+    left join daily_variant_latency_percentiles
+        on
+            daily_variant_totals.experiment_id = daily_variant_latency_percentiles.experiment_id
+            and daily_variant_totals.variant_id = daily_variant_latency_percentiles.variant_id
+            and daily_variant_totals.metric_date = daily_variant_latency_percentiles.metric_date
     left join variants_named
-        on daily_variant_aggregates.variant_id = variants_named.variant_id
+        on daily_variant_totals.variant_id = variants_named.variant_id
 
 )
 
