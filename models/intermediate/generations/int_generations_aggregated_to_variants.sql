@@ -27,7 +27,7 @@ variant_totals as (
         variant_id,
         sum(generation_count)::bigint as generation_count,
         coalesce(sum(generation_count) filter (where outcome in ('accepted', 'edited')), 0)::bigint
-        as accepted_count,
+            as accepted_count,
         sum(edit_count * generation_count)::bigint as edit_count_total,
         sum(latency_ms_sum) as latency_ms_sum,
         sum(latency_measured_count) as latency_measured_count,

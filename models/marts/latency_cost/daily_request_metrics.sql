@@ -70,9 +70,9 @@ daily_totals as (
         metric_date,
         sum(generation_count)::bigint as request_count,
         (sum(latency_ms_sum) / nullif(sum(latency_measured_count), 0))::double precision
-        as avg_latency_ms,
+            as avg_latency_ms,
         (sum(total_tokens) / nullif(sum(token_measured_count), 0))::double precision
-        as tokens_per_request,
+            as tokens_per_request,
         sum(prompt_tokens)::bigint as prompt_tokens,
         sum(completion_tokens)::bigint as completion_tokens,
         sum(cost_micro_usd)::double precision / 1000000 as estimated_cost_usd,

@@ -53,12 +53,12 @@ daily_variant_totals as (
         metric_date,
         sum(generation_count)::bigint as generation_count,
         coalesce(sum(generation_count) filter (where outcome in ('accepted', 'edited')), 0)::bigint
-        as accepted_count,
+            as accepted_count,
         sum(edit_count * generation_count)::bigint as edit_count_total,
         (sum(latency_ms_sum) / nullif(sum(latency_measured_count), 0))::double precision
-        as avg_latency_ms,
+            as avg_latency_ms,
         (sum(total_tokens) / nullif(sum(token_measured_count), 0))::double precision
-        as tokens_per_request,
+            as tokens_per_request,
         max(last_received_at) as last_received_at
 
     from variant_days_to_add
