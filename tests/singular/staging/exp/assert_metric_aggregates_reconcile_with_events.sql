@@ -6,9 +6,10 @@
 -- values, within a relative float tolerance of 1e-6. Percentile metrics (latency_pNN) and
 -- other metric names are checked on count only. Returns the rows that do not reconcile.
 {#
-    One aggregation pass over the `generations` mart (each generation already joined to its
-    outcome, the same request_id join as the upstream pipeline's): every generation counts in
-    its hourly and its daily bucket (hash-joined to the few distinct buckets). The generation was visible to the bucket when
+    One pass over the `generations` mart (each generation already joined to its outcome, the
+    same request_id join as the upstream pipeline's): every generation counts in its hourly
+    and its daily bucket, joined to the few distinct buckets of each kind on integer and
+    timestamp keys (no text key to sort: that sort was the test's cost at 1M events). The generation was visible to the bucket when
     generation_received_at <= computed_at; its outcome too when, in addition,
     last_received_at <= computed_at (last_received_at is the later of the two receipts).
     On an incremental build only the aggregate rows of the days the build rebuilt are checked
@@ -97,10 +98,11 @@ metric_aggregates_to_check as (
 
 ),
 
-buckets as (
+{# one row per bucket (its rows share computed_at), hourly and daily apart: the joins below
+   are then on integer and timestamp keys, each generation meeting at most one bucket of each #}
+hour_buckets as (
 
     select distinct
-        bucket_type,
         bucket_started_at,
         experiment_id,
         variant_id,
@@ -108,11 +110,43 @@ buckets as (
 
     from metric_aggregates_to_check
 
+    where bucket_type = 'hourly'
+
+),
+
+day_buckets as (
+
+    select distinct
+        bucket_start_date,
+        bucket_started_at,
+        experiment_id,
+        variant_id,
+        computed_at
+
+    from metric_aggregates_to_check
+
+    where bucket_type = 'daily'
+
 ),
 
 generations_in_scope as (
 
-    select * from generations
+    select
+        experiment_id,
+        variant_id,
+        date_trunc('hour', generated_at, 'UTC') as hour_started_at,
+        generated_date,
+        generation_received_at,
+        last_received_at,
+        is_accepted,
+        edit_count,
+        latency_ms,
+        total_tokens::double precision as total_tokens,
+        constraint_respect_score,
+        alignment_score,
+        diversity_score
+
+    from generations
 
     where
         generated_date >= (
@@ -122,86 +156,78 @@ generations_in_scope as (
 
 ),
 
-generations_in_buckets as (
+generations_visible_to_hour_buckets as (
 
     select
-        'hourly' as bucket_type,
-        date_trunc('hour', generations_in_scope.generated_at, 'UTC') as bucket_started_at,
         generations_in_scope.experiment_id,
         generations_in_scope.variant_id,
-        generations_in_scope.generation_received_at,
-        generations_in_scope.last_received_at,
-        generations_in_scope.is_accepted,
-        generations_in_scope.edit_count,
-        generations_in_scope.latency_ms,
-        generations_in_scope.total_tokens::double precision as total_tokens,
-        generations_in_scope.constraint_respect_score,
-        generations_in_scope.alignment_score,
-        generations_in_scope.diversity_score
-
-    from generations_in_scope
-
-    union all
-
-    select
-        'daily' as bucket_type,
-        date_trunc('day', generations_in_scope.generated_at, 'UTC') as bucket_started_at,
-        generations_in_scope.experiment_id,
-        generations_in_scope.variant_id,
-        generations_in_scope.generation_received_at,
-        generations_in_scope.last_received_at,
-        generations_in_scope.is_accepted,
-        generations_in_scope.edit_count,
-        generations_in_scope.latency_ms,
-        generations_in_scope.total_tokens::double precision as total_tokens,
-        generations_in_scope.constraint_respect_score,
-        generations_in_scope.alignment_score,
-        generations_in_scope.diversity_score
-
-    from generations_in_scope
-
-),
-
-generations_visible_to_buckets as (
-
-    select
-        buckets.bucket_type,
-        buckets.bucket_started_at,
-        buckets.experiment_id,
-        buckets.variant_id,
+        generations_in_scope.hour_started_at as bucket_started_at,
         case
             when
-                generations_in_buckets.last_received_at <= buckets.computed_at
-                and generations_in_buckets.is_accepted
+                generations_in_scope.last_received_at <= hour_buckets.computed_at
+                and generations_in_scope.is_accepted
                 then 1.0
             else 0.0
         end::double precision as accepted_value,
         case
-            when generations_in_buckets.last_received_at <= buckets.computed_at
-                then generations_in_buckets.edit_count
+            when generations_in_scope.last_received_at <= hour_buckets.computed_at
+                then generations_in_scope.edit_count
             else 0
         end::double precision as edit_count_value,
-        generations_in_buckets.latency_ms,
-        generations_in_buckets.total_tokens,
-        generations_in_buckets.constraint_respect_score,
-        generations_in_buckets.alignment_score,
-        generations_in_buckets.diversity_score
+        generations_in_scope.latency_ms,
+        generations_in_scope.total_tokens,
+        generations_in_scope.constraint_respect_score,
+        generations_in_scope.alignment_score,
+        generations_in_scope.diversity_score
 
-    from generations_in_buckets
-    inner join buckets
+    from generations_in_scope
+    inner join hour_buckets
         on
-            generations_in_buckets.bucket_type = buckets.bucket_type
-            and generations_in_buckets.bucket_started_at = buckets.bucket_started_at
-            and generations_in_buckets.experiment_id = buckets.experiment_id
-            and generations_in_buckets.variant_id = buckets.variant_id
-            and generations_in_buckets.generation_received_at <= buckets.computed_at
+            generations_in_scope.experiment_id = hour_buckets.experiment_id
+            and generations_in_scope.variant_id = hour_buckets.variant_id
+            and generations_in_scope.hour_started_at = hour_buckets.bucket_started_at
+            and generations_in_scope.generation_received_at <= hour_buckets.computed_at
+
+),
+
+generations_visible_to_day_buckets as (
+
+    select
+        generations_in_scope.experiment_id,
+        generations_in_scope.variant_id,
+        day_buckets.bucket_started_at,
+        case
+            when
+                generations_in_scope.last_received_at <= day_buckets.computed_at
+                and generations_in_scope.is_accepted
+                then 1.0
+            else 0.0
+        end::double precision as accepted_value,
+        case
+            when generations_in_scope.last_received_at <= day_buckets.computed_at
+                then generations_in_scope.edit_count
+            else 0
+        end::double precision as edit_count_value,
+        generations_in_scope.latency_ms,
+        generations_in_scope.total_tokens,
+        generations_in_scope.constraint_respect_score,
+        generations_in_scope.alignment_score,
+        generations_in_scope.diversity_score
+
+    from generations_in_scope
+    inner join day_buckets
+        on
+            generations_in_scope.experiment_id = day_buckets.experiment_id
+            and generations_in_scope.variant_id = day_buckets.variant_id
+            and generations_in_scope.generated_date = day_buckets.bucket_start_date
+            and generations_in_scope.generation_received_at <= day_buckets.computed_at
 
 ),
 
 recomputed_buckets as (
 
     select
-        bucket_type,
+        'hourly' as bucket_type,
         bucket_started_at,
         experiment_id,
         variant_id,
@@ -221,9 +247,36 @@ recomputed_buckets as (
         avg(diversity_score) as diversity_mean,
         var_samp(diversity_score) as diversity_variance
 
-    from generations_visible_to_buckets
+    from generations_visible_to_hour_buckets
 
-    group by 1, 2, 3, 4
+    group by 2, 3, 4
+
+    union all
+
+    select
+        'daily' as bucket_type,
+        bucket_started_at,
+        experiment_id,
+        variant_id,
+        count(*) as generation_count,
+        avg(accepted_value) as acceptance_mean,
+        var_samp(accepted_value) as acceptance_variance,
+        avg(edit_count_value) as edit_count_mean,
+        var_samp(edit_count_value) as edit_count_variance,
+        avg(latency_ms) as latency_mean,
+        var_samp(latency_ms) as latency_variance,
+        avg(total_tokens) as tokens_mean,
+        var_samp(total_tokens) as tokens_variance,
+        avg(constraint_respect_score) as constraint_respect_mean,
+        var_samp(constraint_respect_score) as constraint_respect_variance,
+        avg(alignment_score) as alignment_mean,
+        var_samp(alignment_score) as alignment_variance,
+        avg(diversity_score) as diversity_mean,
+        var_samp(diversity_score) as diversity_variance
+
+    from generations_visible_to_day_buckets
+
+    group by 2, 3, 4
 
 ),
 
