@@ -170,7 +170,7 @@ CASES = [
     case(
         "model_without_a_price",
         ["update exp.policy_versions set model_name = 'mystery-1b' where id = 2"],
-        "+generations model_token_prices daily_model_costs daily_request_metrics",
+        "+generations model_token_prices int_variant_days daily_model_costs daily_request_metrics",
         warns=("relationships_generations_model_name__model_name__ref_model_token_prices_",),
     ),
 ]
