@@ -4,7 +4,7 @@
     itself; on Spark: text -> string, float8 -> double, timestamptz -> timestamp (an instant; the
     session time zone is UTC), integer -> int, numeric -> decimal(38, 18) (PostgreSQL's numeric
     has no fixed scale; Spark's plain `numeric` would round to an integer), numeric(p,s) ->
-    decimal(p,s). Other names pass.
+    decimal(p,s), <type>[] -> array<type>. Other names pass.
 #}
 {% macro sql_type(postgres_name) -%}
     {%- if adapter is defined -%}
@@ -30,7 +30,9 @@
         'uuid': 'string',
     } -%}
     {%- set name = postgres_name | trim | lower -%}
-    {%- if name.startswith('numeric(') -%}
+    {%- if name.endswith('[]') -%}
+        {{ 'array<' ~ spark__sql_type(name[:-2]) ~ '>' }}
+    {%- elif name.startswith('numeric(') -%}
         {{ 'decimal' ~ name[7:] }}
     {%- else -%}
         {{ spark_names.get(name, name) }}

@@ -20,10 +20,19 @@
     var('future_timestamp_tolerance_minutes'). A later occurred_at or received_at is a clock
     error: the event is quarantined, never trusted.
 #}
-{% macro event_clock_limit() %}
+{% macro event_clock_limit() -%}
+    {{ return(adapter.dispatch('event_clock_limit', 'experiment_analytics')()) }}
+{%- endmacro %}
+
+{% macro default__event_clock_limit() %}
     ('{{ run_started_at.isoformat() }}'::timestamptz
     + interval '{{ var("future_timestamp_tolerance_minutes") }} minutes')
 {% endmacro %}
+
+{% macro spark__event_clock_limit() -%}
+    (timestamp'{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}'
+    + make_dt_interval(0, 0, {{ var("future_timestamp_tolerance_minutes") }}))
+{%- endmacro %}
 
 
 {#

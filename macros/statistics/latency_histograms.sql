@@ -31,9 +31,9 @@
 {# The latency a bucket stands for. #}
 {% macro latency_histogram_bucket_value(bucket) -%}
     case
-        when {{ bucket }} = -1000000 then 0.0::float8
-        else 2.0 * power({{ latency_histogram_gamma() }}::float8, {{ bucket }} + 1)
-            / ({{ latency_histogram_gamma() }}::float8 + 1.0)
+        when {{ bucket }} = -1000000 then 0.0::{{ sql_type('float8') }}
+        else 2.0 * power({{ latency_histogram_gamma() }}::{{ sql_type('float8') }}, {{ bucket }} + 1)
+            / ({{ latency_histogram_gamma() }}::{{ sql_type('float8') }} + 1.0)
     end
 {%- endmacro %}
 

@@ -21,16 +21,16 @@
             expected_unit_counts.experiment_id,
             (count(*) - 1)::integer as srm_degrees_of_freedom,
             sum(
-                (expected_unit_counts.unit_count - expected_unit_counts.expected_unit_count) ^ 2
+                {{ squared('expected_unit_counts.unit_count - expected_unit_counts.expected_unit_count') }}
                 / expected_unit_counts.expected_unit_count
             ) as srm_chi_square
         from (
             select
                 {{ arm_unit_counts }}.experiment_id,
-                {{ arm_unit_counts }}.unit_count::float8 as unit_count,
-                {{ arm_unit_counts }}.allocation::float8
-                / sum({{ arm_unit_counts }}.allocation::float8) over (partition by {{ arm_unit_counts }}.experiment_id)
-                * sum({{ arm_unit_counts }}.unit_count::float8) over (
+                {{ arm_unit_counts }}.unit_count::{{ sql_type('float8') }} as unit_count,
+                {{ arm_unit_counts }}.allocation::{{ sql_type('float8') }}
+                / sum({{ arm_unit_counts }}.allocation::{{ sql_type('float8') }}) over (partition by {{ arm_unit_counts }}.experiment_id)
+                * sum({{ arm_unit_counts }}.unit_count::{{ sql_type('float8') }}) over (
                     partition by {{ arm_unit_counts }}.experiment_id
                 ) as expected_unit_count
             from {{ arm_unit_counts }}

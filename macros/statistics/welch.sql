@@ -11,8 +11,8 @@
         (
             ({{ variance_numerator }})
             - 2.0 * (({{ mean_numerator }}) / ({{ mean_denominator }})) * ({{ covariance }})
-            + (({{ mean_numerator }}) / ({{ mean_denominator }})) ^ 2 * ({{ variance_denominator }})
-        ) / ({{ mean_denominator }}) ^ 2
+            + {{ squared('(' ~ mean_numerator ~ ') / (' ~ mean_denominator ~ ')') }} * ({{ variance_denominator }})
+        ) / {{ squared(mean_denominator) }}
     )
 {%- endmacro %}
 
@@ -21,10 +21,10 @@
     variance_of_mean_treatment, units_treatment, variance_of_mean_control, units_control
 ) -%}
     (
-        (({{ variance_of_mean_treatment }}) + ({{ variance_of_mean_control }})) ^ 2
+        {{ squared('(' ~ variance_of_mean_treatment ~ ') + (' ~ variance_of_mean_control ~ ')') }}
         / (
-            ({{ variance_of_mean_treatment }}) ^ 2 / (({{ units_treatment }}) - 1.0)
-            + ({{ variance_of_mean_control }}) ^ 2 / (({{ units_control }}) - 1.0)
+            {{ squared(variance_of_mean_treatment) }} / (({{ units_treatment }}) - 1.0)
+            + {{ squared(variance_of_mean_control) }} / (({{ units_control }}) - 1.0)
         )
     )
 {%- endmacro %}
@@ -51,7 +51,7 @@
         * exp(greatest(
             -745.0,
             -((({{ total_units }}) * {{ rho_squared }}) / (1.0 + ({{ total_units }}) * {{ rho_squared }}))
-            * ({{ z }}) ^ 2 / 2.0
+            * {{ squared(z) }} / 2.0
         ))
     )
 {%- endmacro %}

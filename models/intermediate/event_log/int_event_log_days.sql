@@ -28,7 +28,7 @@
     config(
         materialized='table',
         indexes=[{'columns': ['occurred_date']}],
-        post_hook='analyze {{ this }}',
+        post_hook='{{ analyze_table(this) }}',
     )
 }}
 
@@ -39,7 +39,7 @@
 with
 
 {# not materialized: read more than once, PostgreSQL would otherwise copy the whole log first #}
-events as not materialized (
+events as {{ cte_not_materialized() }} (
 
     select * from {{ ref('stg_exp__events') }}
 
@@ -74,8 +74,8 @@ processed_days as (
     {% if rebuild_everything %}
         select
             null::date as occurred_date,
-            null::text as source_fingerprint,
-            null::timestamptz as received_through_at
+            null::{{ sql_type('text') }} as source_fingerprint,
+            null::{{ sql_type('timestamptz') }} as received_through_at
 
         where false
     {% else %}
@@ -105,7 +105,7 @@ experiment_day_counts as (
 
 policy_versions_described as (
 
-    select md5(coalesce(string_agg(policy_versions::text, ',' order by policy_versions::text), '')) as description
+    select md5(coalesce({{ ordered_string_agg(row_text('policy_versions'), "','", row_text('policy_versions')) }}, '')) as description
 
     from policy_versions
 
@@ -117,9 +117,9 @@ experiment_configurations as (
         experiments.experiment_id,
         concat_ws(
             '|',
-            experiments::text,
+            {{ row_text('experiments') }},
             (
-                select string_agg(variants::text, ',' order by variants.variant_id)
+                select {{ ordered_string_agg(row_text('variants'), "','", 'variants.variant_id') }}
                 from variants
                 where variants.experiment_id = experiments.experiment_id
             )
@@ -158,12 +158,13 @@ aggregate_days_described as (
             '|',
             'metric_aggregates',
             count(*),
-            sum(hashtextextended(metric_aggregates::text, 0))
+            sum({{ text_hash64(row_text('metric_aggregates')) }})
         ) as group_description
 
     from metric_aggregates
 
-    group by 1
+    {#- by name: Spark allows no `*` (the row's text) with group by position #}
+    group by bucket_start_date
 
 ),
 
@@ -172,7 +173,7 @@ source_days as (
     select
         occurred_date,
         sum(event_count)::bigint as source_event_count,
-        md5(string_agg(group_description, ',' order by group_description)) as source_fingerprint
+        md5({{ ordered_string_agg('group_description', "','", 'group_description') }}) as source_fingerprint
 
     from (
         select * from event_groups_described
@@ -329,7 +330,7 @@ first_rebuild_reasons as (
 
     select
         occurred_date,
-        (array_agg(rebuild_reason order by reason_rank asc))[1] as rebuild_reason
+        {{ first_by('rebuild_reason', 'reason_rank') }} as rebuild_reason
 
     from (
         select * from changed_days

@@ -66,8 +66,8 @@ with
         select
             null::date as occurred_date,
             null::bigint as source_event_count,
-            null::text as source_fingerprint,
-            null::timestamptz as received_through_at
+            null::{{ sql_type('text') }} as source_fingerprint,
+            null::{{ sql_type('timestamptz') }} as received_through_at
 
         where false
 

@@ -10,7 +10,7 @@
     request_id and id): a rule that compares an event with others (a reused id or request id,
     an outcome's generation) sees all of history. On a full rebuild: every event.
 #}
-{{ config(materialized='table', post_hook='analyze {{ this }}') }}
+{{ config(materialized='table', post_hook='{{ analyze_table(this) }}') }}
 
 -- depends_on: {{ ref('int_event_log_days') }}
 {%- set rebuild_everything = event_log_rebuilds_everything() %}
@@ -18,7 +18,7 @@
 with
 
 {# not materialized: read more than once, PostgreSQL would otherwise copy the whole log first #}
-events as not materialized (
+events as {{ cte_not_materialized() }} (
 
     select * from {{ ref('stg_exp__events') }}
 
@@ -119,14 +119,11 @@ batch_events_hashed as (
 
     select
         *,
-        hashtextextended(
-            row(
-                event_type, experiment_id, variant_id, unit_id, request_id, occurred_at,
-                policy_version_id, latency_ms, prompt_tokens, completion_tokens,
-                constraint_respect_score, alignment_score, diversity_score, edit_count
-            )::text,
-            0
-        ) as content_hash
+        {{ text_hash64(values_text([
+            'event_type', 'experiment_id', 'variant_id', 'unit_id', 'request_id', 'occurred_at',
+            'policy_version_id', 'latency_ms', 'prompt_tokens', 'completion_tokens',
+            'constraint_respect_score', 'alignment_score', 'diversity_score', 'edit_count',
+        ])) }} as content_hash
 
     from batch_events
 
@@ -134,11 +131,7 @@ batch_events_hashed as (
 
 event_copies_collapsed as (
 
-    select distinct on (event_id, content_hash) *
-
-    from batch_events_hashed
-
-    order by event_id asc, content_hash asc, received_at asc
+    {{ first_row_per('batch_events_hashed', ['event_id', 'content_hash'], ['received_at asc']) }}
 
 ),
 

@@ -66,7 +66,7 @@ generations_aggregated_to_variants as (
         variant_totals.generation_count,
         variant_totals.accepted_count,
         variant_totals.edit_count_total,
-        (variant_totals.latency_ms_sum / nullif(variant_totals.latency_measured_count, 0))::float8 as avg_latency_ms,
+        (variant_totals.latency_ms_sum / nullif(variant_totals.latency_measured_count, 0))::{{ sql_type('float8') }} as avg_latency_ms,
         variant_latency_percentiles.latency_min_ms,
         variant_latency_percentiles.latency_p25_ms,
         variant_latency_percentiles.latency_p50_ms,
@@ -75,18 +75,18 @@ generations_aggregated_to_variants as (
         variant_latency_percentiles.latency_p99_ms,
         variant_latency_percentiles.latency_max_ms,
         (
-            variant_totals.total_tokens::numeric / nullif(variant_totals.token_measured_count, 0)
-        )::float8 as tokens_per_request,
+            variant_totals.total_tokens::{{ sql_type('numeric') }} / nullif(variant_totals.token_measured_count, 0)
+        )::{{ sql_type('float8') }} as tokens_per_request,
         (
             variant_totals.constraint_respect_score_sum
             / nullif(variant_totals.constraint_respect_scored_count, 0)
-        )::float8 as avg_constraint_respect_score,
+        )::{{ sql_type('float8') }} as avg_constraint_respect_score,
         (
             variant_totals.alignment_score_sum / nullif(variant_totals.alignment_scored_count, 0)
-        )::float8 as avg_alignment_score,
+        )::{{ sql_type('float8') }} as avg_alignment_score,
         (
             variant_totals.diversity_score_sum / nullif(variant_totals.diversity_scored_count, 0)
-        )::float8 as avg_diversity_score
+        )::{{ sql_type('float8') }} as avg_diversity_score
 
     from variant_totals
     left join variant_latency_percentiles

@@ -54,7 +54,7 @@ variant_days as (
         count(*) as generation_count,
         count(*) filter (where is_constraint_violation) as constraint_violation_count,
         count(latency_ms) as latency_measured_count,
-        sum(latency_ms::numeric) as latency_ms_sum,
+        sum(latency_ms::{{ sql_type('numeric') }}) as latency_ms_sum,
         sum(prompt_tokens) as prompt_tokens,
         sum(completion_tokens) as completion_tokens,
         count(total_tokens) as token_measured_count,
@@ -63,11 +63,11 @@ variant_days as (
         sum(prompt_tokens) filter (where total_tokens is not null) as priced_prompt_tokens,
         sum(completion_tokens) filter (where total_tokens is not null) as priced_completion_tokens,
         count(constraint_respect_score) as constraint_respect_scored_count,
-        sum(constraint_respect_score::numeric) as constraint_respect_score_sum,
+        sum(constraint_respect_score::{{ sql_type('numeric') }}) as constraint_respect_score_sum,
         count(alignment_score) as alignment_scored_count,
-        sum(alignment_score::numeric) as alignment_score_sum,
+        sum(alignment_score::{{ sql_type('numeric') }}) as alignment_score_sum,
         count(diversity_score) as diversity_scored_count,
-        sum(diversity_score::numeric) as diversity_score_sum,
+        sum(diversity_score::{{ sql_type('numeric') }}) as diversity_score_sum,
         max(last_received_at) as last_received_at
 
     from generations_to_add

@@ -51,9 +51,9 @@ variant_performance as (
         active_experiment_variants.allocation,
         coalesce(assignments_aggregated_to_variants.assigned_unit_count, 0) as users,  -- noqa: RF04
         coalesce(generations_aggregated_to_variants.generation_count, 0) as generation_count,
-        generations_aggregated_to_variants.accepted_count::double precision
+        generations_aggregated_to_variants.accepted_count::{{ sql_type('double precision') }}
         / nullif(generations_aggregated_to_variants.generation_count, 0) as acceptance_rate,
-        generations_aggregated_to_variants.edit_count_total::double precision
+        generations_aggregated_to_variants.edit_count_total::{{ sql_type('double precision') }}
         / nullif(generations_aggregated_to_variants.generation_count, 0) as avg_edits,
         generations_aggregated_to_variants.avg_latency_ms,
         generations_aggregated_to_variants.latency_p50_ms,

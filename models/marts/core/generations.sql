@@ -24,7 +24,7 @@
 with
 
 {# not materialized: read more than once, PostgreSQL would otherwise copy the batch first #}
-checked_events as not materialized (
+checked_events as {{ cte_not_materialized() }} (
 
     select * from {{ ref('int_events_checked') }}
 
@@ -90,7 +90,7 @@ generations_joined_to_outcomes as (
         coalesce(outcome_events.outcome = 'rejected', false) as is_rejected,
         coalesce(generation_events.constraint_respect_score < 1, false) as is_constraint_violation,
         generation_events.occurred_date as generated_date,
-        (outcome_events.outcome_at at time zone 'UTC')::date as outcome_date,
+        {{ utc_date('outcome_events.outcome_at') }} as outcome_date,
         generation_events.occurred_at as generated_at,
         outcome_events.outcome_at,
         generation_events.received_at as generation_received_at,

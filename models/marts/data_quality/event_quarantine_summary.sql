@@ -19,7 +19,7 @@ quarantine_by_rule as (
         quarantine_rule_description,
         experiment_id,
         count(*) as quarantined_event_count,
-        (array_agg(event_id order by event_id asc))[1:5] as sample_event_ids,
+        {{ smallest_values('event_id', 5) }} as sample_event_ids,
         min(occurred_date) as first_occurred_date,
         max(occurred_date) as last_occurred_date,
         max(received_at) as last_received_at

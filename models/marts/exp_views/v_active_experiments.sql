@@ -22,7 +22,7 @@ acceptance_by_experiment as (
 
     select
         experiment_id,
-        sum(accepted_count)::double precision
+        sum(accepted_count)::{{ sql_type('double precision') }}
         / nullif(sum(generation_count), 0) as acceptance_rate
 
     from generations_aggregated_to_variants

@@ -19,7 +19,7 @@
 with
 
 {# not materialized: read twice, PostgreSQL would otherwise copy it first #}
-variant_days as not materialized (
+variant_days as {{ cte_not_materialized() }} (
 
     select * from {{ ref('int_variant_days') }}
 

@@ -67,7 +67,7 @@ daily_model_costs as (
             daily_model_tokens.prompt_tokens * model_token_prices.usd_per_million_prompt_tokens
             + daily_model_tokens.completion_tokens
             * model_token_prices.usd_per_million_completion_tokens
-        )::double precision / 1000000 as estimated_cost_usd,
+        )::{{ sql_type('double precision') }} / 1000000 as estimated_cost_usd,
         daily_model_tokens.last_received_at
 
     from daily_model_tokens

@@ -69,13 +69,13 @@ daily_totals as (
     select
         metric_date,
         sum(generation_count)::bigint as request_count,
-        (sum(latency_ms_sum) / nullif(sum(latency_measured_count), 0))::double precision
+        (sum(latency_ms_sum) / nullif(sum(latency_measured_count), 0))::{{ sql_type('double precision') }}
             as avg_latency_ms,
-        (sum(total_tokens) / nullif(sum(token_measured_count), 0))::double precision
+        (sum(total_tokens) / nullif(sum(token_measured_count), 0))::{{ sql_type('double precision') }}
             as tokens_per_request,
         sum(prompt_tokens)::bigint as prompt_tokens,
         sum(completion_tokens)::bigint as completion_tokens,
-        sum(cost_micro_usd)::double precision / 1000000 as estimated_cost_usd,
+        sum(cost_micro_usd)::{{ sql_type('double precision') }} / 1000000 as estimated_cost_usd,
         max(last_received_at) as last_received_at
 
     from variant_days_priced

@@ -16,7 +16,7 @@
 with
 
 {# not materialized: read more than once, PostgreSQL would otherwise copy the whole log first #}
-generations as not materialized (
+generations as {{ cte_not_materialized() }} (
 
     select * from {{ ref('generations') }}
 

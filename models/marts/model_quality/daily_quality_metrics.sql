@@ -46,12 +46,12 @@ daily_policy_version_aggregates as (
         sum(generation_count)::bigint as generation_count,
         coalesce(sum(generation_count) filter (where outcome in ('accepted', 'edited')), 0)::bigint
             as accepted_count,
-        (sum(alignment_score_sum) / nullif(sum(alignment_scored_count), 0))::double precision
+        (sum(alignment_score_sum) / nullif(sum(alignment_scored_count), 0))::{{ sql_type('double precision') }}
             as avg_alignment_score,
         (
             sum(constraint_respect_score_sum) / nullif(sum(constraint_respect_scored_count), 0)
-        )::double precision as avg_constraint_respect_score,
-        (sum(diversity_score_sum) / nullif(sum(diversity_scored_count), 0))::double precision
+        )::{{ sql_type('double precision') }} as avg_constraint_respect_score,
+        (sum(diversity_score_sum) / nullif(sum(diversity_scored_count), 0))::{{ sql_type('double precision') }}
             as avg_diversity_score,
         sum(constraint_violation_count)::bigint as constraint_violation_count,
         max(last_received_at) as last_received_at

@@ -46,7 +46,7 @@ online_scores as (
     select
         policy_version_id,
         sum(generation_count) as online_generation_count,
-        sum(accepted_count)::double precision / sum(generation_count) as online_acceptance_rate,
+        sum(accepted_count)::{{ sql_type('double precision') }} / sum(generation_count) as online_acceptance_rate,
         sum(avg_alignment_score * generation_count)
         / sum(generation_count) as avg_online_alignment_score,
         sum(avg_constraint_respect_score * generation_count)

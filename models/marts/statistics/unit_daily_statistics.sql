@@ -26,7 +26,7 @@
 with
 
 {# not materialized: read more than once, PostgreSQL would otherwise copy all generations first #}
-generations as not materialized (
+generations as {{ cte_not_materialized() }} (
 
     select * from {{ ref('generations') }}
 
@@ -77,15 +77,15 @@ generations_aggregated_to_unit_days as (
         count(total_tokens) as token_measured_count,
         coalesce(sum(total_tokens), 0) as total_tokens,
         count(latency_ms) as latency_measured_count,
-        coalesce(sum(latency_ms::numeric), 0)::float8 as latency_ms_sum,
+        coalesce(sum(latency_ms::{{ sql_type('numeric') }}), 0)::{{ sql_type('float8') }} as latency_ms_sum,
         count(constraint_respect_score) as constraint_respect_scored_count,
-        coalesce(sum(constraint_respect_score::numeric), 0)::float8 as constraint_respect_score_sum,
+        coalesce(sum(constraint_respect_score::{{ sql_type('numeric') }}), 0)::{{ sql_type('float8') }} as constraint_respect_score_sum,
         count(alignment_score) as alignment_scored_count,
-        coalesce(sum(alignment_score::numeric), 0)::float8 as alignment_score_sum,
+        coalesce(sum(alignment_score::{{ sql_type('numeric') }}), 0)::{{ sql_type('float8') }} as alignment_score_sum,
         count(diversity_score) as diversity_scored_count,
-        coalesce(sum(diversity_score::numeric), 0)::float8 as diversity_score_sum,
+        coalesce(sum(diversity_score::{{ sql_type('numeric') }}), 0)::{{ sql_type('float8') }} as diversity_score_sum,
         count(cost_usd) as cost_priced_count,
-        coalesce(sum(cost_usd::numeric), 0)::float8 as cost_usd_sum,
+        coalesce(sum(cost_usd::{{ sql_type('numeric') }}), 0)::{{ sql_type('float8') }} as cost_usd_sum,
         max(last_received_at) as last_received_at
 
     from generations_in_scope

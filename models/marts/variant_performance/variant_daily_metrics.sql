@@ -55,9 +55,9 @@ daily_variant_totals as (
         coalesce(sum(generation_count) filter (where outcome in ('accepted', 'edited')), 0)::bigint
             as accepted_count,
         sum(edit_count * generation_count)::bigint as edit_count_total,
-        (sum(latency_ms_sum) / nullif(sum(latency_measured_count), 0))::double precision
+        (sum(latency_ms_sum) / nullif(sum(latency_measured_count), 0))::{{ sql_type('double precision') }}
             as avg_latency_ms,
-        (sum(total_tokens) / nullif(sum(token_measured_count), 0))::double precision
+        (sum(total_tokens) / nullif(sum(token_measured_count), 0))::{{ sql_type('double precision') }}
             as tokens_per_request,
         max(last_received_at) as last_received_at
 
@@ -98,10 +98,10 @@ daily_variant_metrics as (
         daily_variant_totals.metric_date,
         daily_variant_totals.generation_count,
         daily_variant_totals.accepted_count,
-        daily_variant_totals.accepted_count::double precision
+        daily_variant_totals.accepted_count::{{ sql_type('double precision') }}
         / daily_variant_totals.generation_count as acceptance_rate,
         daily_variant_totals.edit_count_total,
-        daily_variant_totals.edit_count_total::double precision
+        daily_variant_totals.edit_count_total::{{ sql_type('double precision') }}
         / daily_variant_totals.generation_count as avg_edits,
         daily_variant_totals.avg_latency_ms,
         daily_variant_latency_percentiles.latency_p50_ms,

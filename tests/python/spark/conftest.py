@@ -30,14 +30,100 @@ from experiment_analytics.warehouse.roles import BUILDER, RoleNames, create_role
 SPARK_DEMO_EVENTS = 6_000
 SPARK_DEMO_SEED = 42
 SPARK_DEMO_END_AT = datetime(2026, 1, 31, tzinfo=UTC)
-# The public marts that run on Spark so far (schema.name), and the dbt selection that builds
-# them with the staging views on both engines.
+# The public marts compared with PostgreSQL (schema.name), and the dbt selection that builds
+# them with the staging views and the event-log models on both engines.
 PORTED_MARTS = [
     "analytics.daily_metrics",
     "analytics.unit_pre_period_statistics",
     "exp.v_experiment_metrics",
+    "analytics.event_quarantine",
+    "analytics.event_quarantine_summary",
+    "analytics.generations",
+    "analytics.experiment_daily_events",
+    "analytics.variant_daily_metrics",
+    "analytics.variant_daily_edit_counts",
+    "analytics.daily_quality_metrics",
+    "analytics.constraint_violations",
+    "analytics.daily_request_metrics",
+    "analytics.daily_model_costs",
+    "analytics.unit_daily_statistics",
+    "analytics.variant_daily_latency_histograms",
 ]
-PORTED_SELECTION = ["staging.exp", *(relation.split(".")[1] for relation in PORTED_MARTS)]
+PORTED_SELECTION = [
+    "staging.exp",
+    "+int_event_log_ledger",
+    *(relation.split(".")[1] for relation in PORTED_MARTS),
+]
+EVENT_COLUMNS = (
+    "id, event_type, experiment_id, variant_id, unit_id, request_id, occurred_at, received_at,"
+    " policy_version_id, latency_ms, prompt_tokens, completion_tokens,"
+    " constraint_respect_score, alignment_score, diversity_score, edit_count"
+)
+# Events breaking quarantine rules (and one exact re-delivery, which counts once), added to the
+# demo data in PostgreSQL before the export, so both engines see them: each is a copy of the
+# n-th generation of the demo data (with an outcome) with some columns replaced. id and
+# request_id are new unless replaced.
+BROKEN_EVENTS = {
+    "event_type_unknown": {"event_type": "'clicked'"},
+    "experiment_unknown": {"experiment_id": "999"},
+    "variant_unknown": {"variant_id": "999"},
+    "received_in_future": {"received_at": "now() + interval '1 year'"},
+    "occurred_in_future": {"occurred_at": "now() + interval '1 year'"},
+    "received_before_occurred": {"received_at": "occurred_at - interval '1 hour'"},
+    "policy_version_unknown": {"policy_version_id": "999"},
+    "generation_without_latency": {"latency_ms": "null"},
+    "latency_negative": {"latency_ms": "-1"},
+    "token_count_negative": {"prompt_tokens": "-5"},
+    "score_out_of_range": {"alignment_score": "1.5"},
+    "event_id_reused": {
+        "id": "id",
+        "latency_ms": "latency_ms + 1",
+        "received_at": "received_at + interval '1 day'",
+    },
+    "request_id_reused_by_another_generation": {
+        "request_id": "request_id",
+        "received_at": "received_at + interval '1 day'",
+    },
+    "outcome_without_generation": {"event_type": "'accepted'"},
+    "a re-delivered copy (not quarantined)": {
+        "id": "id",
+        "request_id": "request_id",
+        "received_at": "received_at + interval '2 hours'",
+    },
+}
+# The change between the full build and the incremental one (on PostgreSQL, then reloaded into
+# Spark): every event of one day is deleted (its rows must leave every day-grain mart: on Spark
+# its partitions are dropped) and one more broken event arrives on another day.
+VANISHED_DAY = "2026-01-05"
+CHANGED_DAY = "2026-01-20"
+
+
+def broken_events_sql() -> list[str]:
+    """Inserts of BROKEN_EVENTS into exp.events (PostgreSQL)."""
+    statements = []
+    names = [name.strip() for name in EVENT_COLUMNS.split(",")]
+    for number, replaced in enumerate(BROKEN_EVENTS.values()):
+        values = {"id": f"{900_000 + number}", "request_id": "gen_random_uuid()"}
+        values |= replaced
+        select = ", ".join(values.get(name, name) for name in names)
+        statements.append(
+            f"insert into exp.events ({EVENT_COLUMNS}) select {select} from exp.events"
+            " where event_type = 'generation' and request_id in"
+            " (select request_id from exp.events where event_type <> 'generation')"
+            f" order by id offset {10 * number} limit 1"
+        )
+    return statements
+
+
+def change_for_incremental_sql() -> list[str]:
+    return [
+        f"delete from exp.events where (occurred_at at time zone 'UTC')::date = '{VANISHED_DAY}'",
+        f"insert into exp.events ({EVENT_COLUMNS}) select 999999, event_type, experiment_id,"
+        " variant_id, unit_id, gen_random_uuid(), occurred_at, received_at, policy_version_id,"
+        " latency_ms, prompt_tokens, completion_tokens, 2.0, alignment_score, diversity_score,"
+        " edit_count from exp.events where event_type = 'generation'"
+        f" and (occurred_at at time zone 'UTC')::date = '{CHANGED_DAY}' order by id limit 1",
+    ]
 
 
 class SparkDbt:
@@ -102,25 +188,84 @@ def spark_dbt(tmp_path_factory: pytest.TempPathFactory) -> SparkDbt:
     return SparkDbt(tmp_path_factory.mktemp("dbt_spark"))
 
 
+def execute(settings: ConnectionSettings, statements: list[str]) -> None:
+    conn = connect(settings)
+    try:
+        with conn, conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+    finally:
+        conn.close()
+
+
+@dataclass(frozen=True)
+class IncrementalRun:
+    """What the incremental build after the change rebuilt, per engine."""
+
+    postgres_rebuilt_days: list[tuple]
+    spark_rebuilt_days: list[tuple]
+    spark_vanished_day_rows_before: int
+
+
 @pytest.fixture(scope="session")
-def postgres_demo(new_database, pg_data_dir) -> ConnectionSettings:
-    """The small demo data set in a PostgreSQL database of its own; staging and ported marts."""
+def postgres_demo(new_database, pg_data_dir) -> tuple[ConnectionSettings, ConnectionSettings]:
+    """The small demo data set (with BROKEN_EVENTS) in a PostgreSQL database of its own."""
     from experiment_analytics.demo_data import generate
 
     settings = new_database("spark_reference")
     create_roles(settings, RoleNames(), passfile=passfile_for(pg_data_dir))
     create_exp_sources(settings)
     generate(settings, events=SPARK_DEMO_EVENTS, seed=SPARK_DEMO_SEED, end_at=SPARK_DEMO_END_AT)
+    execute(settings, broken_events_sql())
     builder = settings.with_user(BUILDER, read_passwords(passfile_for(pg_data_dir))[BUILDER])
-    run_dbt(["run", "--select", *PORTED_SELECTION], builder)
-    return settings
+    return settings, builder
+
+
+def _build_both(postgres_builder: ConnectionSettings, spark_dbt: SparkDbt) -> None:
+    for args in (["seed"], ["run", "--select", *PORTED_SELECTION]):
+        run_dbt(args, postgres_builder)
+        spark_dbt.invoke(args)
+
+
+def _load_spark(postgres: ConnectionSettings, spark_dbt: SparkDbt, files_dir: Path) -> None:
+    counts = export_source_files(postgres, files_dir)
+    spark_dbt.invoke(load_demo_args(files_dir, list(counts)))
+
+
+REBUILT_DAYS = (
+    "select cast(occurred_date as {}), rebuild_reason from analytics.int_event_log_days"
+    " where is_rebuilt order by 1"
+)
 
 
 @pytest.fixture(scope="session")
-def engines(postgres_demo, spark_dbt, tmp_path_factory) -> Engines:
-    """The same data set on both engines: Spark loaded from PostgreSQL's export."""
+def engines_and_incremental(postgres_demo, spark_dbt, tmp_path_factory):
+    """The same data set on both engines (Spark loaded from PostgreSQL's export), built in full;
+    then the same change on both and an incremental build: the marts compared are its result."""
+    postgres, builder = postgres_demo
     files_dir = tmp_path_factory.mktemp("demo_files") / "exp"
-    counts = export_source_files(postgres_demo, files_dir)
-    spark_dbt.invoke(load_demo_args(files_dir, list(counts)))
-    spark_dbt.invoke(["run", "--select", *PORTED_SELECTION])
-    return Engines(postgres_demo, spark_dbt)
+    _load_spark(postgres, spark_dbt, files_dir)
+    _build_both(builder, spark_dbt)
+    engines = Engines(postgres, spark_dbt)
+    [(vanished_rows,)] = spark_dbt.sql(
+        f"select count(*) from analytics.generations where generated_date = date'{VANISHED_DAY}'"
+    )
+    execute(postgres, change_for_incremental_sql())
+    _load_spark(postgres, spark_dbt, files_dir)
+    _build_both(builder, spark_dbt)
+    incremental = IncrementalRun(
+        postgres_rebuilt_days=engines.pg(REBUILT_DAYS.format("text")),
+        spark_rebuilt_days=spark_dbt.sql(REBUILT_DAYS.format("string")),
+        spark_vanished_day_rows_before=vanished_rows,
+    )
+    return engines, incremental
+
+
+@pytest.fixture(scope="session")
+def engines(engines_and_incremental) -> Engines:
+    return engines_and_incremental[0]
+
+
+@pytest.fixture(scope="session")
+def incremental_run(engines_and_incremental) -> IncrementalRun:
+    return engines_and_incremental[1]

@@ -1,0 +1,58 @@
+{#
+    What each engine is told about how to run a query, beyond its result.
+#}
+
+{#
+    `with <name> as {{ cte_not_materialized() }} (...)`: PostgreSQL inlines the CTE instead of
+    copying it first (it is read more than once); Spark always inlines CTEs: nothing.
+#}
+{% macro cte_not_materialized() -%}
+    {{ return(adapter.dispatch('cte_not_materialized', 'experiment_analytics')()) }}
+{%- endmacro %}
+
+{% macro default__cte_not_materialized() -%}
+    not materialized
+{%- endmacro %}
+
+{% macro spark__cte_not_materialized() -%}
+{%- endmacro %}
+
+
+{# The statement refreshing the planner's statistics of a table just built (a post-hook). #}
+{% macro analyze_table(relation) -%}
+    {{ return(adapter.dispatch('analyze_table', 'experiment_analytics')(relation)) }}
+{%- endmacro %}
+
+{% macro default__analyze_table(relation) -%}
+    analyze {{ relation }}
+{%- endmacro %}
+
+{% macro spark__analyze_table(relation) -%}
+    analyze table {{ relation }} compute statistics
+{%- endmacro %}
+
+
+{#
+    The first row per `partition_by` (a list of columns) of `relation` in the order of
+    `order_by` (a list of `<column> asc|desc`; the partition columns need not be repeated): a
+    complete select statement.
+#}
+{% macro first_row_per(relation, partition_by, order_by) -%}
+    {{ return(adapter.dispatch('first_row_per', 'experiment_analytics')(relation, partition_by, order_by)) }}
+{%- endmacro %}
+
+{% macro default__first_row_per(relation, partition_by, order_by) -%}
+    select distinct on ({{ partition_by | join(', ') }}) *
+
+    from {{ relation }}
+
+    order by {{ partition_by | join(' asc, ') }} asc, {{ order_by | join(', ') }}
+{%- endmacro %}
+
+{% macro spark__first_row_per(relation, partition_by, order_by) -%}
+    select *
+
+    from {{ relation }}
+
+    qualify row_number() over (partition by {{ partition_by | join(', ') }} order by {{ order_by | join(', ') }}) = 1
+{%- endmacro %}

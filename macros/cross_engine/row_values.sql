@@ -1,0 +1,49 @@
+{#
+    A table row as text, and 64-bit hashes of text: what the event log's change detection and
+    deduplication fingerprint (models/intermediate/event_log/). The fingerprints are compared
+    only with fingerprints of the same engine, so the engines need not agree on the text.
+#}
+
+{# Every column of the row of `relation_alias` (a table alias in FROM) as one text value. #}
+{% macro row_text(relation_alias) -%}
+    {{ return(adapter.dispatch('row_text', 'experiment_analytics')(relation_alias)) }}
+{%- endmacro %}
+
+{% macro default__row_text(relation_alias) -%}
+    {{ relation_alias }}::text
+{%- endmacro %}
+
+{% macro spark__row_text(relation_alias) -%}
+    cast(struct({{ relation_alias }}.*) as string)
+{%- endmacro %}
+
+
+{# The listed values (SQL expressions) as one text value: a row constructor's text. #}
+{% macro values_text(expressions) -%}
+    {{ return(adapter.dispatch('values_text', 'experiment_analytics')(expressions)) }}
+{%- endmacro %}
+
+{% macro default__values_text(expressions) -%}
+    row({{ expressions | join(', ') }})::text
+{%- endmacro %}
+
+{% macro spark__values_text(expressions) -%}
+    cast(struct({{ expressions | join(', ') }}) as string)
+{%- endmacro %}
+
+
+{#
+    A 64-bit hash of a text value. On Spark as decimal(20, 0), so that a sum of many hashes
+    cannot overflow (PostgreSQL's sum of bigint is numeric already).
+#}
+{% macro text_hash64(text_expression) -%}
+    {{ return(adapter.dispatch('text_hash64', 'experiment_analytics')(text_expression)) }}
+{%- endmacro %}
+
+{% macro default__text_hash64(text_expression) -%}
+    hashtextextended({{ text_expression }}, 0)
+{%- endmacro %}
+
+{% macro spark__text_hash64(text_expression) -%}
+    cast(xxhash64({{ text_expression }}) as decimal(20, 0))
+{%- endmacro %}

@@ -1,0 +1,27 @@
+"""Incremental builds on Spark ('replace_days' as dropped and overwritten day partitions) rebuild
+the same days as PostgreSQL's, for the same reasons, and a day whose events all vanished leaves
+every day-grain mart (its partitions dropped). The marts after that incremental build equal
+PostgreSQL's (test_marts_on_spark.py)."""
+
+from __future__ import annotations
+
+from .conftest import CHANGED_DAY, VANISHED_DAY
+
+
+def test_the_same_days_are_rebuilt_for_the_same_reasons(incremental_run):
+    rebuilt = dict(incremental_run.postgres_rebuilt_days)
+    assert VANISHED_DAY in rebuilt and CHANGED_DAY in rebuilt, rebuilt
+    assert len(rebuilt) < 20, f"an incremental build rebuilt {len(rebuilt)} days: {rebuilt}"
+    assert incremental_run.spark_rebuilt_days == incremental_run.postgres_rebuilt_days
+
+
+def test_a_day_without_events_leaves_the_day_grain_marts(engines, incremental_run):
+    assert incremental_run.spark_vanished_day_rows_before > 0
+    for relation, day_column in [
+        ("analytics.generations", "generated_date"),
+        ("analytics.unit_daily_statistics", "metric_date"),
+        ("analytics.variant_daily_metrics", "metric_date"),
+    ]:
+        partitions = {row[0] for row in engines.spark.sql(f"show partitions {relation}")}
+        assert f"{day_column}={CHANGED_DAY}" in partitions, relation
+        assert f"{day_column}={VANISHED_DAY}" not in partitions, relation
