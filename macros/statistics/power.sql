@@ -27,7 +27,7 @@ power_arm_unit_rates as (
         arm_units.experiment_id,
         arm_units.variant_id,
         arm_units.unit_count
-        / cast(experiment_dates.last_metric_date - experiment_dates.first_metric_date + 1 as double precision)
+        / cast(experiment_dates.last_metric_date - experiment_dates.first_metric_date + 1 as {{ sql_type('double precision') }})
             as daily_unit_rate,
         experiment_dates.last_metric_date
 

@@ -360,7 +360,7 @@ significance_latency_ranked as (
         latency_ms,
         row_number() over (partition by experiment_id, variant_id order by latency_ms) as latency_rank,
         {#- float: rank positions are computed in float arithmetic, not numeric -#}
-        cast(count(*) over (partition by experiment_id, variant_id) as double precision) as observation_count
+        cast(count(*) over (partition by experiment_id, variant_id) as {{ sql_type('double precision') }}) as observation_count
 
     from {{ latency_observations }}
 
@@ -493,9 +493,9 @@ significance_quantile_arm_estimates as (
         (bounds.upper_value_{{ loop.index }} - bounds.lower_value_{{ loop.index }}) / (2.0 * {{ stat_normal_quantile('1.0 - ' ~ alpha ~ ' / 2.0') }})
         * (bounds.upper_value_{{ loop.index }} - bounds.lower_value_{{ loop.index }}) / (2.0 * {{ stat_normal_quantile('1.0 - ' ~ alpha ~ ' / 2.0') }})
         * ranks.unit_count as unit_variance,
-        cast(null as double precision) as covariate_value,
-        cast(null as double precision) as covariate_unit_variance,
-        cast(null as double precision) as covariate_unit_covariance,
+        cast(null as {{ sql_type('double precision') }}) as covariate_value,
+        cast(null as {{ sql_type('double precision') }}) as covariate_unit_variance,
+        cast(null as {{ sql_type('double precision') }}) as covariate_unit_covariance,
         false as uses_t_distribution
     from significance_quantile_ranks as ranks
     inner join significance_quantile_values as quantile_values
@@ -729,7 +729,7 @@ significance_welch_tests as (
             {%- endfor %}
             end
         {%- endset %}
-        case when metric_role = 'guardrail' then cast({{ margin }} as double precision) end as non_inferiority_margin,
+        case when metric_role = 'guardrail' then cast({{ margin }} as {{ sql_type('double precision') }}) end as non_inferiority_margin,
         case when metric_role = 'guardrail' then {{ worse_sign }} end as worse_direction
 
     from significance_adjusted_arms

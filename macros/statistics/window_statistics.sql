@@ -257,11 +257,11 @@ window_unit_fallback as (
         true as is_arm_entry,
         units.is_experiment_entry,
         {%- for column in pre_columns %}
-        coalesce({{ pre_period }}.pre_{{ column }}, 0.0)::numeric as pre_{{ column }},
+        coalesce({{ pre_period }}.pre_{{ column }}, 0.0)::{{ sql_type('numeric') }} as pre_{{ column }},
         {%- endfor %}
         {%- for line in window_statistics_entry_products().strip().split('\n') %}
         {%- set product = line.split() %}
-        coalesce({{ pre_period }}.pre_{{ product[1] }}, 0.0)::numeric * coalesce({{ pre_period }}.pre_{{ product[2] }}, 0.0)::numeric
+        coalesce({{ pre_period }}.pre_{{ product[1] }}, 0.0)::{{ sql_type('numeric') }} * coalesce({{ pre_period }}.pre_{{ product[2] }}, 0.0)::{{ sql_type('numeric') }}
             as {{ product[0] }}{{ ',' if not loop.last }}
         {%- endfor %}
 
@@ -355,10 +355,10 @@ window_arm_pre_sums as (
         experiment_id,
         variant_id,
         {%- for column in pre_columns %}
-        sum(pre_{{ column }}::numeric) as pre_{{ column }},
+        sum(pre_{{ column }}::{{ sql_type('numeric') }}) as pre_{{ column }},
         {%- endfor %}
         {%- for line in window_statistics_entry_products().strip().split('\n') %}
-        sum({{ line.split()[0] }}::numeric) as {{ line.split()[0] }}{{ ',' if not loop.last }}
+        sum({{ line.split()[0] }}::{{ sql_type('numeric') }}) as {{ line.split()[0] }}{{ ',' if not loop.last }}
         {%- endfor %}
 
     from window_unit_entries
@@ -378,32 +378,32 @@ window_arm_metric_sums as (
         units.experiment_id,
         units.variant_id,
         '{{ metric[0] }}' as metric_name,
-        units.unit_count::numeric as n,
-        sums.{{ metric[1] }}::numeric as sum_n,
-        sums.{{ metric[2] }}::numeric as sum_d,
-        sums.{{ metric[0] }}__nn::numeric as sum_nn,
-        sums.{{ metric[0] }}__dd::numeric as sum_dd,
-        sums.{{ metric[0] }}__nd::numeric as sum_nd,
+        units.unit_count::{{ sql_type('numeric') }} as n,
+        sums.{{ metric[1] }}::{{ sql_type('numeric') }} as sum_n,
+        sums.{{ metric[2] }}::{{ sql_type('numeric') }} as sum_d,
+        sums.{{ metric[0] }}__nn::{{ sql_type('numeric') }} as sum_nn,
+        sums.{{ metric[0] }}__dd::{{ sql_type('numeric') }} as sum_dd,
+        sums.{{ metric[0] }}__nd::{{ sql_type('numeric') }} as sum_nd,
         {%- if cuped %}
-        pre_sums.pre_{{ metric[1] }}::numeric as sum_pn,
-        pre_sums.pre_{{ metric[2] }}::numeric as sum_pd,
-        pre_sums.{{ metric[0] }}__pre_nn::numeric as sum_pn_pn,
-        pre_sums.{{ metric[0] }}__pre_dd::numeric as sum_pd_pd,
-        pre_sums.{{ metric[0] }}__pre_nd::numeric as sum_pn_pd,
-        sums.{{ metric[0] }}__n_pre_n::numeric as sum_n_pn,
-        sums.{{ metric[0] }}__n_pre_d::numeric as sum_n_pd,
-        sums.{{ metric[0] }}__d_pre_n::numeric as sum_d_pn,
-        sums.{{ metric[0] }}__d_pre_d::numeric as sum_d_pd
+        pre_sums.pre_{{ metric[1] }}::{{ sql_type('numeric') }} as sum_pn,
+        pre_sums.pre_{{ metric[2] }}::{{ sql_type('numeric') }} as sum_pd,
+        pre_sums.{{ metric[0] }}__pre_nn::{{ sql_type('numeric') }} as sum_pn_pn,
+        pre_sums.{{ metric[0] }}__pre_dd::{{ sql_type('numeric') }} as sum_pd_pd,
+        pre_sums.{{ metric[0] }}__pre_nd::{{ sql_type('numeric') }} as sum_pn_pd,
+        sums.{{ metric[0] }}__n_pre_n::{{ sql_type('numeric') }} as sum_n_pn,
+        sums.{{ metric[0] }}__n_pre_d::{{ sql_type('numeric') }} as sum_n_pd,
+        sums.{{ metric[0] }}__d_pre_n::{{ sql_type('numeric') }} as sum_d_pn,
+        sums.{{ metric[0] }}__d_pre_d::{{ sql_type('numeric') }} as sum_d_pd
         {%- else %}
-        0.0::numeric as sum_pn,
-        0.0::numeric as sum_pd,
-        0.0::numeric as sum_pn_pn,
-        0.0::numeric as sum_pd_pd,
-        0.0::numeric as sum_pn_pd,
-        0.0::numeric as sum_n_pn,
-        0.0::numeric as sum_n_pd,
-        0.0::numeric as sum_d_pn,
-        0.0::numeric as sum_d_pd
+        0.0::{{ sql_type('numeric') }} as sum_pn,
+        0.0::{{ sql_type('numeric') }} as sum_pd,
+        0.0::{{ sql_type('numeric') }} as sum_pn_pn,
+        0.0::{{ sql_type('numeric') }} as sum_pd_pd,
+        0.0::{{ sql_type('numeric') }} as sum_pn_pd,
+        0.0::{{ sql_type('numeric') }} as sum_n_pn,
+        0.0::{{ sql_type('numeric') }} as sum_n_pd,
+        0.0::{{ sql_type('numeric') }} as sum_d_pn,
+        0.0::{{ sql_type('numeric') }} as sum_d_pd
         {%- endif %}
     from window_arm_units as units
     inner join window_pair_sums as sums
@@ -438,15 +438,15 @@ window_arm_metric_statistics as (
         variant_id,
         metric_name,
         n::bigint as unit_count,
-        sum_n::float8 as numerator_total,
-        sum_d::float8 as denominator_total,
-        (sum_n / n)::float8 as numerator_mean,
-        (sum_d / n)::float8 as denominator_mean,
+        sum_n::{{ sql_type('float8') }} as numerator_total,
+        sum_d::{{ sql_type('float8') }} as denominator_total,
+        (sum_n / n)::{{ sql_type('float8') }} as numerator_mean,
+        (sum_d / n)::{{ sql_type('float8') }} as denominator_mean,
         {%- for name, product, left, right in moments %}
-        case when n >= 2 then (({{ product }} - {{ left }} * {{ right }} / n) / (n - 1))::float8 end as {{ name }},
+        case when n >= 2 then (({{ product }} - {{ left }} * {{ right }} / n) / (n - 1))::{{ sql_type('float8') }} end as {{ name }},
         {%- endfor %}
-        (sum_pn / n)::float8 as pre_numerator_mean,
-        (sum_pd / n)::float8 as pre_denominator_mean
+        (sum_pn / n)::{{ sql_type('float8') }} as pre_numerator_mean,
+        (sum_pd / n)::{{ sql_type('float8') }} as pre_denominator_mean
 
     from window_arm_metric_sums
 

@@ -68,12 +68,13 @@ policy_versions_evaluated as (
         policy_versions.model_name,
         policy_versions.model_version,
         policy_versions.status,
-        row_number() over (
+        {#- bigint on both engines (Spark's row_number is an int) #}
+        (row_number() over (
             order by policy_versions.created_at asc, policy_versions.policy_version_id asc
-        ) as version_order,
-        row_number() over (
+        ))::bigint as version_order,
+        (row_number() over (
             order by policy_versions.created_at desc, policy_versions.policy_version_id desc
-        ) as versions_from_latest,
+        ))::bigint as versions_from_latest,
         offline_scores.offline_alignment_score,
         offline_scores.offline_constraint_respect_score,
         offline_scores.offline_diversity_score,

@@ -44,16 +44,16 @@ unit_day_pairs as (
         earlier_days.metric_date as paired_metric_date,
         {%- for column in total_columns %}
         case
-            when earlier_days.metric_date = later_days.metric_date then later_days.{{ column }}::float8
+            when earlier_days.metric_date = later_days.metric_date then later_days.{{ column }}::{{ sql_type('float8') }}
             else 0
         end as {{ column }},
         {%- endfor %}
         {%- for line in window_statistics_pair_products().strip().split('\n') %}
         {%- set product = line.split() %}
-        later_days.{{ product[1] }}::float8 * earlier_days.{{ product[2] }}::float8
+        later_days.{{ product[1] }}::{{ sql_type('float8') }} * earlier_days.{{ product[2] }}::{{ sql_type('float8') }}
         + case
             when earlier_days.metric_date < later_days.metric_date
-                then earlier_days.{{ product[1] }}::float8 * later_days.{{ product[2] }}::float8
+                then earlier_days.{{ product[1] }}::{{ sql_type('float8') }} * later_days.{{ product[2] }}::{{ sql_type('float8') }}
             else 0
         end as {{ product[0] }},
         {%- endfor %}
@@ -61,8 +61,8 @@ unit_day_pairs as (
         {%- set product = line.split() %}
         case
             when earlier_days.metric_date = later_days.metric_date
-                then later_days.{{ product[1] }}::float8
-                * coalesce(unit_pre_period_statistics.pre_{{ product[2] }}, 0)::float8
+                then later_days.{{ product[1] }}::{{ sql_type('float8') }}
+                * coalesce(unit_pre_period_statistics.pre_{{ product[2] }}, 0)::{{ sql_type('float8') }}
             else 0
         end as {{ product[0] }}{{ ',' if not loop.last }}
         {%- endfor %}

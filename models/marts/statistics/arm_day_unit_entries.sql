@@ -61,13 +61,13 @@ unit_day_entries as (
         unit_days.previous_experiment_metric_date,
         count(*) as unit_count,
         {%- for column in pre_columns %}
-        sum(coalesce(unit_pre_period_statistics.pre_{{ column }}, 0)::float8) as pre_{{ column }},
+        sum(coalesce(unit_pre_period_statistics.pre_{{ column }}, 0)::{{ sql_type('float8') }}) as pre_{{ column }},
         {%- endfor %}
         {%- for line in window_statistics_entry_products().strip().split('\n') %}
         {%- set product = line.split() %}
         sum(
-            coalesce(unit_pre_period_statistics.pre_{{ product[1] }}, 0)::float8
-            * coalesce(unit_pre_period_statistics.pre_{{ product[2] }}, 0)::float8
+            coalesce(unit_pre_period_statistics.pre_{{ product[1] }}, 0)::{{ sql_type('float8') }}
+            * coalesce(unit_pre_period_statistics.pre_{{ product[2] }}, 0)::{{ sql_type('float8') }}
         ) as {{ product[0] }}{{ ',' if not loop.last }}
         {%- endfor %}
 

@@ -42,7 +42,11 @@ def test_events_are_partitioned_by_their_utc_day(engines):
     days = engines.pg(
         "select distinct (occurred_at at time zone 'UTC')::date::text from exp.events"
     )
-    assert partitions == {f"occurred_date={day}" for (day,) in days}
+    # the days with events, each a partition (a reload after a day's events were deleted, as
+    # conftest's incremental change does, truncates and keeps the emptied day's partition)
+    spark_days = engines.spark.sql("select distinct cast(occurred_date as string) from exp.events")
+    assert sorted(spark_days) == sorted(days)
+    assert partitions >= {f"occurred_date={day}" for (day,) in days}
     assert engines.spark.sql(
         "select count(*) from exp.events where occurred_date <> to_date(occurred_at)"
     ) == [(0,)]
