@@ -5,7 +5,11 @@
 
 {# The values of `expression` joined by `delimiter`, in the order of `order_by`. #}
 {% macro ordered_string_agg(expression, delimiter, order_by) -%}
-    {{ return(adapter.dispatch('ordered_string_agg', 'experiment_analytics')(expression, delimiter, order_by)) }}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('ordered_string_agg', 'experiment_analytics')(expression, delimiter, order_by)) }}
+    {%- else -%}
+        {{ return(default__ordered_string_agg(expression, delimiter, order_by)) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro default__ordered_string_agg(expression, delimiter, order_by) -%}
@@ -19,7 +23,11 @@
 
 {# The value of `expression` on the row of the group with the smallest `order_by`. #}
 {% macro first_by(expression, order_by) -%}
-    {{ return(adapter.dispatch('first_by', 'experiment_analytics')(expression, order_by)) }}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('first_by', 'experiment_analytics')(expression, order_by)) }}
+    {%- else -%}
+        {{ return(default__first_by(expression, order_by)) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro default__first_by(expression, order_by) -%}
@@ -36,7 +44,11 @@
     nulls last (and kept: Spark's collect_list drops nulls, so it collects them wrapped).
 #}
 {% macro smallest_values(expression, count) -%}
-    {{ return(adapter.dispatch('smallest_values', 'experiment_analytics')(expression, count)) }}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('smallest_values', 'experiment_analytics')(expression, count)) }}
+    {%- else -%}
+        {{ return(default__smallest_values(expression, count)) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro default__smallest_values(expression, count) -%}

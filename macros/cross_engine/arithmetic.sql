@@ -3,7 +3,11 @@
     there. Every square in the statistics goes through this macro.
 #}
 {% macro squared(expression) -%}
-    {{ return(adapter.dispatch('squared', 'experiment_analytics')(expression)) }}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('squared', 'experiment_analytics')(expression)) }}
+    {%- else -%}
+        {{ return(default__squared(expression)) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro default__squared(expression) -%}

@@ -7,7 +7,11 @@
     copying it first (it is read more than once); Spark always inlines CTEs: nothing.
 #}
 {% macro cte_not_materialized() -%}
-    {{ return(adapter.dispatch('cte_not_materialized', 'experiment_analytics')()) }}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('cte_not_materialized', 'experiment_analytics')()) }}
+    {%- else -%}
+        {{ return(default__cte_not_materialized()) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro default__cte_not_materialized() -%}
@@ -20,7 +24,11 @@
 
 {# The statement refreshing the planner's statistics of a table just built (a post-hook). #}
 {% macro analyze_table(relation) -%}
-    {{ return(adapter.dispatch('analyze_table', 'experiment_analytics')(relation)) }}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('analyze_table', 'experiment_analytics')(relation)) }}
+    {%- else -%}
+        {{ return(default__analyze_table(relation)) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro default__analyze_table(relation) -%}
@@ -38,7 +46,11 @@
     complete select statement.
 #}
 {% macro first_row_per(relation, partition_by, order_by) -%}
-    {{ return(adapter.dispatch('first_row_per', 'experiment_analytics')(relation, partition_by, order_by)) }}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('first_row_per', 'experiment_analytics')(relation, partition_by, order_by)) }}
+    {%- else -%}
+        {{ return(default__first_row_per(relation, partition_by, order_by)) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro default__first_row_per(relation, partition_by, order_by) -%}

@@ -6,7 +6,11 @@
 
 {# Every column of the row of `relation_alias` (a table alias in FROM) as one text value. #}
 {% macro row_text(relation_alias) -%}
-    {{ return(adapter.dispatch('row_text', 'experiment_analytics')(relation_alias)) }}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('row_text', 'experiment_analytics')(relation_alias)) }}
+    {%- else -%}
+        {{ return(default__row_text(relation_alias)) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro default__row_text(relation_alias) -%}
@@ -20,7 +24,11 @@
 
 {# The listed values (SQL expressions) as one text value: a row constructor's text. #}
 {% macro values_text(expressions) -%}
-    {{ return(adapter.dispatch('values_text', 'experiment_analytics')(expressions)) }}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('values_text', 'experiment_analytics')(expressions)) }}
+    {%- else -%}
+        {{ return(default__values_text(expressions)) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro default__values_text(expressions) -%}
@@ -37,7 +45,11 @@
     cannot overflow (PostgreSQL's sum of bigint is numeric already).
 #}
 {% macro text_hash64(text_expression) -%}
-    {{ return(adapter.dispatch('text_hash64', 'experiment_analytics')(text_expression)) }}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('text_hash64', 'experiment_analytics')(text_expression)) }}
+    {%- else -%}
+        {{ return(default__text_hash64(text_expression)) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro default__text_hash64(text_expression) -%}

@@ -21,7 +21,11 @@
     error: the event is quarantined, never trusted.
 #}
 {% macro event_clock_limit() -%}
-    {{ return(adapter.dispatch('event_clock_limit', 'experiment_analytics')()) }}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('event_clock_limit', 'experiment_analytics')()) }}
+    {%- else -%}
+        {{ return(default__event_clock_limit()) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro default__event_clock_limit() %}

@@ -4,7 +4,11 @@
     UTC, profiles.yml) the day's timestamp.
 #}
 {% macro utc_day_start(date_expression) -%}
-    {{ return(adapter.dispatch('utc_day_start', 'experiment_analytics')(date_expression)) }}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('utc_day_start', 'experiment_analytics')(date_expression)) }}
+    {%- else -%}
+        {{ return(default__utc_day_start(date_expression)) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro default__utc_day_start(date_expression) %}

@@ -105,7 +105,11 @@ experiment_day_counts as (
 
 policy_versions_described as (
 
-    select md5(coalesce({{ ordered_string_agg(row_text('policy_versions'), "','", row_text('policy_versions')) }}, '')) as description
+    select
+        md5(coalesce(
+            {{ ordered_string_agg(row_text('policy_versions'), "','", row_text('policy_versions')) }},
+            ''
+        )) as description
 
     from policy_versions
 
@@ -164,7 +168,7 @@ aggregate_days_described as (
     from metric_aggregates
 
     {#- by name: Spark allows no `*` (the row's text) with group by position #}
-    group by bucket_start_date
+    group by bucket_start_date  -- noqa: AM06
 
 ),
 

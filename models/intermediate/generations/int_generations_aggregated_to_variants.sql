@@ -66,7 +66,9 @@ generations_aggregated_to_variants as (
         variant_totals.generation_count,
         variant_totals.accepted_count,
         variant_totals.edit_count_total,
-        (variant_totals.latency_ms_sum / nullif(variant_totals.latency_measured_count, 0))::{{ sql_type('float8') }} as avg_latency_ms,
+        (
+            variant_totals.latency_ms_sum / nullif(variant_totals.latency_measured_count, 0)
+        )::{{ sql_type('float8') }} as avg_latency_ms,
         variant_latency_percentiles.latency_min_ms,
         variant_latency_percentiles.latency_p25_ms,
         variant_latency_percentiles.latency_p50_ms,

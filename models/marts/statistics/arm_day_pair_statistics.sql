@@ -44,7 +44,8 @@ unit_day_pairs as (
         earlier_days.metric_date as paired_metric_date,
         {%- for column in total_columns %}
         case
-            when earlier_days.metric_date = later_days.metric_date then later_days.{{ column }}::{{ sql_type('float8') }}
+            when earlier_days.metric_date = later_days.metric_date
+                then later_days.{{ column }}::{{ sql_type('float8') }}
             else 0
         end as {{ column }},
         {%- endfor %}
@@ -53,7 +54,8 @@ unit_day_pairs as (
         later_days.{{ product[1] }}::{{ sql_type('float8') }} * earlier_days.{{ product[2] }}::{{ sql_type('float8') }}
         + case
             when earlier_days.metric_date < later_days.metric_date
-                then earlier_days.{{ product[1] }}::{{ sql_type('float8') }} * later_days.{{ product[2] }}::{{ sql_type('float8') }}
+                then earlier_days.{{ product[1] }}::{{ sql_type('float8') }}
+                * later_days.{{ product[2] }}::{{ sql_type('float8') }}
             else 0
         end as {{ product[0] }},
         {%- endfor %}

@@ -79,7 +79,9 @@ generations_aggregated_to_unit_days as (
         count(latency_ms) as latency_measured_count,
         coalesce(sum(latency_ms::{{ sql_type('numeric') }}), 0)::{{ sql_type('float8') }} as latency_ms_sum,
         count(constraint_respect_score) as constraint_respect_scored_count,
-        coalesce(sum(constraint_respect_score::{{ sql_type('numeric') }}), 0)::{{ sql_type('float8') }} as constraint_respect_score_sum,
+        coalesce(
+            sum(constraint_respect_score::{{ sql_type('numeric') }}), 0
+        )::{{ sql_type('float8') }} as constraint_respect_score_sum,
         count(alignment_score) as alignment_scored_count,
         coalesce(sum(alignment_score::{{ sql_type('numeric') }}), 0)::{{ sql_type('float8') }} as alignment_score_sum,
         count(diversity_score) as diversity_scored_count,
