@@ -18,6 +18,7 @@ assumed: if a future version drops it, the call just takes the 5 s).
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import re
 from collections import Counter
@@ -41,8 +42,21 @@ _POLL_ATTRIBUTE = "_SYNC_PERIOD"
 # Only what people query gets its metadata pushed: staging and intermediate models are not
 # for Metabase users. Names with a double underscore are also left out: Metabase humanizes
 # "stg_exp__events" to "Stg Exp Events", which dbt-metabase does not recognise as the default
-# name, so it would re-send `display_name: null` on every run (never converging).
+# name, so it would re-send `display_name: null` on every run (never converging). The same
+# holds for a column name with a double underscore (e.g. the generated pair-product columns of
+# arm_day_pair_statistics, `accepted_count__nn`): a model with such a column is left out too.
 EXCLUDED_MODELS = ("stg_*", "int_*", "*__*")
+
+
+def models_with_double_underscore_columns(manifest_path: Path) -> list[str]:
+    """The models of the manifest with a documented column whose name holds `__`."""
+    manifest = json.loads(manifest_path.read_text())
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and any("__" in column for column in node.get("columns", {}))
+    )
 
 
 _LINE = re.compile(r"^(Table|Field) '.*' (is up to date|will be updated)")
@@ -129,7 +143,12 @@ def export_model_metadata(
             dbm.export_models(
                 metabase_database=database_name,
                 sync_timeout=5,
-                model_filter=Filter(exclude=EXCLUDED_MODELS),
+                model_filter=Filter(
+                    exclude=[
+                        *EXCLUDED_MODELS,
+                        *models_with_double_underscore_columns(manifest_path),
+                    ]
+                ),
             )
         return tally.summary()
     except MetabaseStateError as exc:
