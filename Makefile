@@ -80,7 +80,7 @@ lint: install
 	$(BIN)/ruff check src scripts tests/python
 	$(BIN)/ruff format --check src scripts tests/python
 	$(BIN)/dbt parse --quiet
-	$(BIN)/sqlfluff lint models tests analyses macros/statistics
+	$(BIN)/sqlfluff lint --processes 0 models tests analyses macros/statistics
 
 test: lint browser
 	$(BIN)/pytest
