@@ -5,17 +5,16 @@
     row only at the check where the silence reaches an hour (it did not at the previous check
     slot), saying since when; none while it goes on, a new one if events resume and stop again.
     An exp.events that never held an event says nothing (there is no feed to lose yet).
-    Reads exp.events itself (real time), not the staging view: PostgreSQL does not flatten a
-    view written with CTEs into the query, and so cannot answer max(received_at) from the
-    received_at index through it; on the table the newest event is one index lookup (at 10M
-    events: 11 s through the view, BENCHMARKS.md "Card and alert query times").
+    Reads the staging view over exp.events (real time: the Metabase reader is granted the view,
+    not exp.events); the newest received_at is one lookup in the received_at index, because the
+    view is flat (models/staging/exp/stg_exp__events.sql).
 #}
 {%- set step = '15 minutes' -%}
 with
 
 events as (
 
-    select received_at from {{ source('exp', 'events') }}
+    select * from {{ ref('stg_exp__events') }}
 
 ),
 
