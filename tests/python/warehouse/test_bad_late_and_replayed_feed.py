@@ -186,10 +186,15 @@ class Build:
     marts: dict[str, list]
 
 
+def _results_by_node(results: list[dict]) -> dict[str, dict]:
+    """A run's results (run_results.json) by node name."""
+    return {node_name(result["unique_id"]): result for result in results}
+
+
 def _build(parsed_project: ParsedProject, settings, name: str, *extra: str) -> Build:
-    results = parsed_project.run([*BUILD, *extra], settings, name)
+    results = _results_by_node(parsed_project.run([*BUILD, *extra], settings, name))
     return Build(
-        {node_name(r["unique_id"]): r["status"] for r in results}, snapshot(settings, MARTS)
+        {node: result["status"] for node, result in results.items()}, snapshot(settings, MARTS)
     )
 
 
@@ -477,7 +482,7 @@ def broken_mart_build(broken_mart_clone, pg_server, tmp_path_factory) -> BrokenM
                 descendants.add(child)
                 frontier.append(child)
     return BrokenMartBuild(
-        {node_name(r["unique_id"]): r for r in results},
+        _results_by_node(results),
         {
             node_name(d)
             for d in descendants
@@ -551,10 +556,10 @@ def refusals(broken_mart_build, broken_mart_clone, parsed_project) -> Refusals:
         "without_constraints",
     )
     return Refusals(
-        {node_name(r["unique_id"]): r for r in lone}[BROKEN_MART],
+        _results_by_node(lone)[BROKEN_MART],
         before,
         after,
-        {node_name(r["unique_id"]): r for r in unconstrained}["variant_daily_metrics"],
+        _results_by_node(unconstrained)["variant_daily_metrics"],
     )
 
 
