@@ -1,9 +1,16 @@
 {#
     Incremental strategy 'replace_days' (config incremental_strategy='replace_days',
-    unique_key=<the model's UTC day column>): in one transaction, delete every row of the days
-    this build rebuilds (rebuilt_days(), also the days that now have no row at all, e.g. all
-    their events quarantined), then insert the new rows of those days. dbt's delete+insert would
+    unique_key=<the model's UTC day column>, or a list of them): in one transaction, delete every
+    row of the days this build rebuilds (rebuilt_days(), also the days that now have no row at
+    all, e.g. all their events quarantined), then insert the new rows. dbt's delete+insert would
     only delete the days present in the new rows.
+
+    A model whose rows belong to more than one day (unique_key a list of day columns, e.g.
+    arm_day_pair_statistics: metric_date and paired_metric_date) has a row replaced when ANY of
+    its days is rebuilt. Rows whose days the new rows carry are replaced too (dbt's delete+insert
+    on the day columns): a model may rebuild more than the rebuilt days (arm_day_unit_entries
+    rebuilds every day from the earliest rebuilt one; the arm_day_* tables rebuild every day when
+    the units' pre-period changed). For a model that only selects rebuilt days this adds nothing.
 
     The target's enforced contract constraints (primary key, unique, check; README "What the
     warehouse guarantees") are what stops a wrong row inside this transaction, so a target built
@@ -11,16 +18,27 @@
     the command that adds them, instead of taking rows unchecked.
 #}
 {% macro get_incremental_replace_days_sql(arg_dict) %}
-    {%- set day_column = arg_dict['unique_key'] -%}
-    {%- if day_column is not string -%}
+    {%- set day_columns = arg_dict['unique_key'] -%}
+    {%- if day_columns is string -%}
+        {%- set day_columns = [day_columns] -%}
+    {%- endif -%}
+    {%- if day_columns is none or day_columns is mapping or day_columns | length == 0
+        or day_columns | reject('string') | list -%}
         {{ exceptions.raise_compiler_error(
-            "incremental_strategy 'replace_days' needs unique_key = the model's UTC day column, got "
-            ~ day_column) }}
+            "incremental_strategy 'replace_days' needs unique_key = the model's UTC day column"
+            ~ " (or a list of them), got " ~ arg_dict['unique_key']) }}
     {%- endif -%}
     {%- do assert_contract_constraints_in_place(arg_dict['target_relation']) -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set day_list = day_columns | join(', ') -%}
+    {#- one delete per day column (each uses the day's index), then the days the new rows carry #}
+    {%- for day_column in day_columns %}
     delete from {{ arg_dict['target_relation'] }}
     where {{ day_column }} in {{ rebuilt_days() }};
+    {%- endfor %}
+
+    delete from {{ arg_dict['target_relation'] }}
+    where ({{ day_list }}) in (select distinct {{ day_list }} from {{ arg_dict['temp_relation'] }});
 
     insert into {{ arg_dict['target_relation'] }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}

@@ -4,21 +4,41 @@
     Per experiment x variant x UTC day x the unit's previous active day (in the arm, and in the
     experiment): the units active that day, with their pre-period totals and squares summed. A
     window's units are those whose day is in the window and whose previous active day is not
-    (exact for a window that is one run of days; macro window_statistics_ctes). Rebuilt in full
-    from unit_daily_statistics. Sums in float8 (the window's sums are then taken in numeric).
+    (exact for a window that is one run of days; macro window_statistics_ctes). Sums in float8
+    (the window's sums are then taken in numeric).
+
+    Incremental (replace_days by metric_date). A unit's row for day e depends on its previous
+    active day, so a rebuilt day d can change the rows of later days (a unit's first day moves,
+    a day in between appears or vanishes). Rule: a build computes again every day from the
+    earliest rebuilt day on, and takes each unit's previous active day before that day from
+    unit_daily_statistics by its primary key (one index lookup per unit active since then, only
+    for its first day since then). Cost: the unit-days from the earliest rebuilt day on; one new
+    day costs one day, a late event 10 days back costs those 10 days. Every day is computed again
+    on a full refresh and when the pre-period of the units already counted changed (macro
+    arm_day_statistics_rebuild_every_day; README).
 #}
+{#- not ported to Spark yet: rebuilt in full there (README "Running on Apache Spark") -#}
+{%- set replaces_days = arm_day_statistics_replace_days() -%}
 {{
     config(
+        materialized='incremental' if replaces_days else 'table',
+        incremental_strategy='replace_days' if replaces_days else none,
+        unique_key='metric_date' if replaces_days else none,
+        on_schema_change='fail',
         indexes=[
             {'columns': ['experiment_id', 'variant_id', 'metric_date']},
         ],
     )
 }}
+
+-- depends_on: {{ ref('int_event_log_days') }}
 {%- set pre_columns = statistics_pre_period_columns().split() -%}
+{%- set every_day = arm_day_statistics_rebuild_every_day() %}
 
 with
 
-unit_daily_statistics as (
+{# not materialized: read more than once, PostgreSQL would otherwise copy all of it first #}
+unit_daily_statistics as {{ cte_not_materialized() }} (
 
     select * from {{ ref('unit_daily_statistics') }}
 
@@ -30,23 +50,79 @@ unit_pre_period_statistics as (
 
 ),
 
+{# the first day computed again: the earliest rebuilt day (none rebuilt: none computed) #}
+first_computed_day as (
+
+    {%- if every_day %}
+    select cast('0001-01-01' as date) as metric_date
+    {%- else %}
+    select coalesce(min(rebuilt.occurred_date), cast('9999-12-31' as date)) as metric_date
+    from {{ rebuilt_days() }} as rebuilt
+    {%- endif %}
+
+),
+
+computed_unit_days as (
+
+    select
+        unit_daily_statistics.experiment_id,
+        unit_daily_statistics.experiment_name,
+        unit_daily_statistics.variant_id,
+        unit_daily_statistics.unit_id,
+        unit_daily_statistics.metric_date,
+        first_computed_day.metric_date as first_computed_date
+
+    from unit_daily_statistics
+    inner join first_computed_day
+        on unit_daily_statistics.metric_date >= first_computed_day.metric_date
+
+),
+
 unit_days as (
 
     select
-        experiment_id,
-        experiment_name,
-        variant_id,
-        unit_id,
-        metric_date,
-        lag(metric_date) over (
-            partition by experiment_id, variant_id, unit_id order by metric_date
+        computed_unit_days.experiment_id,
+        computed_unit_days.experiment_name,
+        computed_unit_days.variant_id,
+        computed_unit_days.unit_id,
+        computed_unit_days.metric_date,
+        {#- within the computed days; for a unit's first of them, its last day before them, by a
+            primary-key lookup of unit_daily_statistics -#}
+        coalesce(
+            lag(computed_unit_days.metric_date) over (
+                partition by
+                    computed_unit_days.experiment_id,
+                    computed_unit_days.variant_id,
+                    computed_unit_days.unit_id
+                order by computed_unit_days.metric_date
+            ),
+            (
+                select max(earlier.metric_date)
+                from unit_daily_statistics as earlier
+                where
+                    earlier.experiment_id = computed_unit_days.experiment_id
+                    and earlier.variant_id = computed_unit_days.variant_id
+                    and earlier.unit_id = computed_unit_days.unit_id
+                    and earlier.metric_date < computed_unit_days.first_computed_date
+            )
         ) as previous_metric_date,
         {#- a unit in two arms the same day: one of its rows has the day itself as previous day -#}
-        lag(metric_date) over (
-            partition by experiment_id, unit_id order by metric_date, variant_id
+        coalesce(
+            lag(computed_unit_days.metric_date) over (
+                partition by computed_unit_days.experiment_id, computed_unit_days.unit_id
+                order by computed_unit_days.metric_date, computed_unit_days.variant_id
+            ),
+            (
+                select max(earlier.metric_date)
+                from unit_daily_statistics as earlier
+                where
+                    earlier.experiment_id = computed_unit_days.experiment_id
+                    and earlier.unit_id = computed_unit_days.unit_id
+                    and earlier.metric_date < computed_unit_days.first_computed_date
+            )
         ) as previous_experiment_metric_date
 
-    from unit_daily_statistics
+    from computed_unit_days
 
 ),
 

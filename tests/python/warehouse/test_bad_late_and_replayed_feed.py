@@ -52,6 +52,9 @@ MARTS = {
         "daily_model_costs",
         "unit_daily_statistics",
         "event_quarantine",
+        # the statistics cards' tables: pairs of days, and units by previous active day
+        "arm_day_pair_statistics",
+        "arm_day_unit_entries",
     )
 }
 COLUMNS = (

@@ -26,6 +26,8 @@ BUILD = [
     "+config.materialized:incremental",
     # the ledger of processed days: without it every build rebuilds everything
     "int_event_log_ledger",
+    # what the card tables' pre-period was: without it they rebuild every day
+    "arm_day_pre_period_ledger",
     "--resource-type",
     "model",
     "--resource-type",
@@ -38,6 +40,7 @@ class Builds:
     settings: ConnectionSettings
     relations: dict[str, str]
     incremental_sql: str
+    card_tables_sql: dict[str, str]
     after_incremental: dict[str, list]
     after_full_refresh: dict[str, list]
 
@@ -56,10 +59,19 @@ def builds(new_database, tmp_path_factory) -> Builds:
     run_dbt(BUILD, settings, target_path=target)
     relations = incremental_relations(target)
     incremental_sql = next(target.glob("compiled/**/int_events_checked.sql")).read_text()
+    card_tables_sql = {
+        name: next(target.glob(f"compiled/**/{name}.sql")).read_text()
+        for name in ("arm_day_pair_statistics", "arm_day_unit_entries")
+    }
     after_incremental = snapshot(settings, relations)
     run_dbt([*BUILD, "--full-refresh"], settings, target_path=target)
     return Builds(
-        settings, relations, incremental_sql, after_incremental, snapshot(settings, relations)
+        settings,
+        relations,
+        incremental_sql,
+        card_tables_sql,
+        after_incremental,
+        snapshot(settings, relations),
     )
 
 
@@ -83,6 +95,10 @@ def test_the_second_run_took_the_incremental_path(builds: Builds):
     )
     # the batch of the second run holds the rebuilt days and their neighbours, not every event
     assert "request_neighbours" in builds.incremental_sql
+    # the card tables computed the pairs of the units active on a rebuilt day, and the days
+    # from the earliest rebuilt one (not every day: then these CTEs are not there)
+    assert "touched_units" in builds.card_tables_sql["arm_day_pair_statistics"]
+    assert "min(rebuilt.occurred_date)" in builds.card_tables_sql["arm_day_unit_entries"]
 
 
 @pytest.mark.slow
