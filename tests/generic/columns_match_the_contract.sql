@@ -1,7 +1,9 @@
 {#
     The source table has every column its yml declares with a data_type, of that type
-    (information_schema spelling, e.g. `timestamp with time zone`). Fails with one row per
-    missing column or column of another type: a contract break, which fails the build.
+    (information_schema spelling, e.g. `timestamp with time zone`; on Spark the types as Spark
+    spells them, from the table's description: macros/cross_engine/catalog_columns.sql).
+    Fails with one row per missing column or column of another type: a contract break, which
+    fails the build.
 #}
 {% test columns_match_the_contract(model) %}
 
@@ -17,15 +19,7 @@ expected_columns as (
 
 actual_columns as (
 
-    select
-        column_name::text as column_name,
-        data_type::text as data_type
-
-    from information_schema.columns
-
-    where
-        table_schema = '{{ model.schema }}'
-        and table_name = '{{ model.identifier }}'
+    {{ contract_actual_columns(model) }}
 
 )
 

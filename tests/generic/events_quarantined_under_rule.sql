@@ -11,7 +11,7 @@ select
     'exp.events' as source_table,
     '{{ rule }}' as quarantine_rule,
     count(*) as quarantined_event_count,
-    (array_agg(event_id order by event_id asc))[1:5] as sample_event_ids
+    {{ smallest_values('event_id', 5) }} as sample_event_ids
 
 from {{ model }}
 

@@ -13,6 +13,7 @@ directory of the session (EXPERIMENT_ANALYTICS_SPARK_DIR), never in the develope
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,6 +97,12 @@ BROKEN_EVENTS = {
 # its partitions are dropped) and one more broken event arrives on another day.
 VANISHED_DAY = "2026-01-05"
 CHANGED_DAY = "2026-01-20"
+
+
+# The incremental build on Spark is a `dbt build` of PORTED_SELECTION: its models and their data
+# tests. Not its unit tests: their fixtures are SQL in PostgreSQL's dialect (`'...'::uuid`,
+# `::float8`; README "Running on Apache Spark"). The seed is loaded by the full build.
+SPARK_BUILD_EXCLUDES = ["--exclude-resource-type", "seed", "--exclude-resource-type", "unit_test"]
 
 
 def broken_events_sql() -> list[str]:
@@ -185,6 +192,8 @@ def spark_dbt(tmp_path_factory: pytest.TempPathFactory) -> SparkDbt:
     os.environ[SPARK_DIR_ENV] = str(tmp_path_factory.mktemp("spark"))
     os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR / "profiles"))
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    # a few thousand rows: one task per shuffle, not one per core (each costs its scheduling)
+    os.environ.setdefault("SPARK_SHUFFLE_PARTITIONS", "1")
     return SparkDbt(tmp_path_factory.mktemp("dbt_spark"))
 
 
@@ -205,11 +214,13 @@ class IncrementalRun:
     postgres_rebuilt_days: list[tuple]
     spark_rebuilt_days: list[tuple]
     spark_vanished_day_rows_before: int
+    # every data test of the models built, by name: its status in the Spark build
+    spark_data_tests: dict[str, str]
 
 
-@pytest.fixture(scope="session")
-def postgres_demo(new_database, pg_data_dir) -> tuple[ConnectionSettings, ConnectionSettings]:
-    """The small demo data set (with BROKEN_EVENTS) in a PostgreSQL database of its own."""
+def _postgres_demo(new_database, pg_data_dir) -> tuple[ConnectionSettings, ConnectionSettings]:
+    """The small demo data set (with BROKEN_EVENTS) in a PostgreSQL database of its own; returns
+    the owner's settings and the builder's (dbt runs as the builder, as `make demo` does)."""
     from experiment_analytics.demo_data import generate
 
     settings = new_database("spark_reference")
@@ -221,15 +232,32 @@ def postgres_demo(new_database, pg_data_dir) -> tuple[ConnectionSettings, Connec
     return settings, builder
 
 
-def _build_both(postgres_builder: ConnectionSettings, spark_dbt: SparkDbt) -> None:
-    for args in (["seed"], ["run", "--select", *PORTED_SELECTION]):
-        run_dbt(args, postgres_builder)
-        spark_dbt.invoke(args)
+class _Background:
+    """`work` in a thread (PostgreSQL's side: psycopg2 and dbt subprocesses), while this thread
+    drives Spark (dbt-spark's session lives in this process): the two engines build at once."""
+
+    def __init__(self, work) -> None:
+        self._result = None
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._result = work()
+            except BaseException as exc:  # re-raised in the test's thread by result()
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="postgres-side", daemon=True)
+        self._thread.start()
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result
 
 
-def _load_spark(postgres: ConnectionSettings, spark_dbt: SparkDbt, files_dir: Path) -> None:
-    counts = export_source_files(postgres, files_dir)
-    spark_dbt.invoke(load_demo_args(files_dir, list(counts)))
+def _spark_load(spark_dbt: SparkDbt, files_dir: Path, tables: list[str]) -> None:
+    spark_dbt.invoke(load_demo_args(files_dir, tables))
 
 
 REBUILT_DAYS = (
@@ -239,24 +267,55 @@ REBUILT_DAYS = (
 
 
 @pytest.fixture(scope="session")
-def engines_and_incremental(postgres_demo, spark_dbt, tmp_path_factory):
+def engines_and_incremental(new_database, pg_data_dir, spark_dbt, tmp_path_factory):
     """The same data set on both engines (Spark loaded from PostgreSQL's export), built in full;
-    then the same change on both and an incremental build: the marts compared are its result."""
-    postgres, builder = postgres_demo
+    then the same change on both and an incremental build: the marts compared are its result.
+
+    One build of each kind per engine for the whole folder, the engines side by side: the
+    PostgreSQL side (data generation, its dbt subprocesses) runs in a thread while this thread
+    starts Spark and builds there. The incremental build on Spark is a `dbt build`: the data
+    tests of every model built run on Spark too (README "Running on Apache Spark")."""
     files_dir = tmp_path_factory.mktemp("demo_files") / "exp"
-    _load_spark(postgres, spark_dbt, files_dir)
-    _build_both(builder, spark_dbt)
-    engines = Engines(postgres, spark_dbt)
+
+    def postgres_data():
+        postgres, builder = _postgres_demo(new_database, pg_data_dir)
+        return postgres, builder, export_source_files(postgres, files_dir)
+
+    exported = _Background(postgres_data)
+    # Spark's JVM and catalogue start while PostgreSQL generates the data.
+    spark_dbt.invoke(["seed"])
+    postgres, builder, counts = exported.result()
+    postgres_full = _Background(
+        lambda: (
+            run_dbt(["seed"], builder),
+            run_dbt(["run", "--select", *PORTED_SELECTION], builder),
+        )
+    )
+    _spark_load(spark_dbt, files_dir, list(counts))
+    spark_dbt.invoke(["run", "--select", *PORTED_SELECTION])
     [(vanished_rows,)] = spark_dbt.sql(
         f"select count(*) from analytics.generations where generated_date = date'{VANISHED_DAY}'"
     )
+    postgres_full.result()
+
     execute(postgres, change_for_incremental_sql())
-    _load_spark(postgres, spark_dbt, files_dir)
-    _build_both(builder, spark_dbt)
+    counts = export_source_files(postgres, files_dir)
+    postgres_incremental = _Background(
+        lambda: run_dbt(["run", "--select", *PORTED_SELECTION], builder)
+    )
+    _spark_load(spark_dbt, files_dir, list(counts))
+    spark_build = spark_dbt.invoke(["build", *SPARK_BUILD_EXCLUDES, "--select", *PORTED_SELECTION])
+    postgres_incremental.result()
+    engines = Engines(postgres, spark_dbt)
     incremental = IncrementalRun(
         postgres_rebuilt_days=engines.pg(REBUILT_DAYS.format("text")),
         spark_rebuilt_days=spark_dbt.sql(REBUILT_DAYS.format("string")),
         spark_vanished_day_rows_before=vanished_rows,
+        spark_data_tests={
+            result.node.name: str(result.status)
+            for result in spark_build.result.results
+            if result.node.resource_type == "test"
+        },
     )
     return engines, incremental
 

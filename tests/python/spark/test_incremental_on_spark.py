@@ -25,3 +25,14 @@ def test_a_day_without_events_leaves_the_day_grain_marts(engines, incremental_ru
         partitions = {row[0] for row in engines.spark.sql(f"show partitions {relation}")}
         assert f"{day_column}={CHANGED_DAY}" in partitions, relation
         assert f"{day_column}={VANISHED_DAY}" not in partitions, relation
+
+
+def test_the_data_tests_run_on_spark_and_pass(incremental_run):
+    """The incremental build on Spark is a `dbt build`: every data test of the models it built
+    ran there (none skipped or in error; `warn` is a quarantine rule reporting its events)."""
+    statuses = incremental_run.spark_data_tests
+    assert len(statuses) > 100, statuses
+    assert set(statuses.values()) <= {"pass", "warn"}, {
+        name: status for name, status in statuses.items() if status not in ("pass", "warn")
+    }
+    assert "exp_events_columns_match_the_contract" in statuses
