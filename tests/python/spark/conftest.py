@@ -100,9 +100,22 @@ CHANGED_DAY = "2026-01-20"
 
 
 # The incremental build on Spark is a `dbt build` of PORTED_SELECTION: its models and their data
-# tests. Not its unit tests: their fixtures are SQL in PostgreSQL's dialect (`'...'::uuid`,
-# `::float8`; README "Running on Apache Spark"). The seed is loaded by the full build.
-SPARK_BUILD_EXCLUDES = ["--exclude-resource-type", "seed", "--exclude-resource-type", "unit_test"]
+# tests, each named here when left out (README "Running on Apache Spark"): the unit tests (their
+# fixtures are SQL in PostgreSQL's dialect: `'...'::uuid`, `::float8`); the singular test
+# assert_metric_aggregates_reconcile_with_events (its SQL does not parse on Spark yet); the
+# relationships tests towards the whole-experiment marts this selection does not build
+# (experiments, variants, policy_version_evaluations: `--indirect-selection cautious`).
+# The seed is loaded by the full build.
+SPARK_BUILD_EXCLUDES = [
+    "--exclude-resource-type",
+    "seed",
+    "--exclude-resource-type",
+    "unit_test",
+    "--exclude",
+    "assert_metric_aggregates_reconcile_with_events",
+    "--indirect-selection",
+    "cautious",
+]
 
 
 def broken_events_sql() -> list[str]:
@@ -312,7 +325,7 @@ def engines_and_incremental(new_database, pg_data_dir, spark_dbt, tmp_path_facto
         spark_rebuilt_days=spark_dbt.sql(REBUILT_DAYS.format("string")),
         spark_vanished_day_rows_before=vanished_rows,
         spark_data_tests={
-            result.node.name: str(result.status)
+            result.node.name: str(getattr(result.status, "value", result.status))
             for result in spark_build.result.results
             if result.node.resource_type == "test"
         },
