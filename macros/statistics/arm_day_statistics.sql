@@ -13,7 +13,7 @@
     before its assignment), so a new day's new units, the everyday case, rebuild nothing more.
     The comparison: a fingerprint (unit count and an order-independent sum of row hashes) of
     those units' unit_pre_period_statistics rows, recorded after both tables were built by
-    arm_day_pre_period_ledger, recomputed now. No ledger yet (first build), or a failed build of
+    int_arm_day_pre_period_ledger, recomputed now. No ledger yet (first build), or a failed build of
     a card table (the ledger, built after them, kept its old row): every day again.
 #}
 
@@ -50,9 +50,9 @@
     {%- if event_log_rebuilds_everything() -%}
         {{ return(true) }}
     {%- endif -%}
-    {%- set ledger = existing_model_relation('arm_day_pre_period_ledger') -%}
+    {%- set ledger = existing_model_relation('int_arm_day_pre_period_ledger') -%}
     {%- if ledger is none -%}
-        {%- do log(model.name ~ ': every day rebuilt (no arm_day_pre_period_ledger yet)', info=true) -%}
+        {%- do log(model.name ~ ': every day rebuilt (no int_arm_day_pre_period_ledger yet)', info=true) -%}
         {{ return(true) }}
     {%- endif -%}
     {%- set compared -%}

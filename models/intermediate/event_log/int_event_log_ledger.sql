@@ -27,7 +27,7 @@
 {%- if arm_day_statistics_replace_days() %}
 -- depends_on: {{ ref('arm_day_pair_statistics') }}
 -- depends_on: {{ ref('arm_day_unit_entries') }}
--- depends_on: {{ ref('arm_day_pre_period_ledger') }}
+-- depends_on: {{ ref('int_arm_day_pre_period_ledger') }}
 {%- endif %}
 
 {%- set missing = models_missing_from_this_run() -%}

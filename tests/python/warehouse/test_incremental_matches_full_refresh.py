@@ -27,7 +27,7 @@ BUILD = [
     # the ledger of processed days: without it every build rebuilds everything
     "int_event_log_ledger",
     # what the card tables' pre-period was: without it they rebuild every day
-    "arm_day_pre_period_ledger",
+    "int_arm_day_pre_period_ledger",
     "--resource-type",
     "model",
     "--resource-type",

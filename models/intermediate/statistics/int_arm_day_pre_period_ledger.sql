@@ -6,6 +6,7 @@
     leaves the old row and the next build rebuilds every day of both; the next build compares
     the pre-period with this row (macro arm_day_statistics_rebuild_every_day).
 #}
+{# A table (intermediate models are ephemeral otherwise): the next build reads it. #}
 {{ config(materialized='table') }}
 
 -- depends_on: {{ ref('arm_day_pair_statistics') }}
