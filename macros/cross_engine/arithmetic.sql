@@ -17,3 +17,23 @@
 {% macro spark__squared(expression) -%}
     power({{ expression }}, 2)
 {%- endmacro %}
+
+{#
+    Whole days from `earlier` to `later` (two dates), an integer: `later - earlier` on
+    PostgreSQL; on Spark a date minus a date is an interval, so datediff(later, earlier) there.
+#}
+{% macro days_between(later, earlier) -%}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('days_between', 'experiment_analytics')(later, earlier)) }}
+    {%- else -%}
+        {{ return(default__days_between(later, earlier)) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__days_between(later, earlier) -%}
+    ({{ later }} - {{ earlier }})
+{%- endmacro %}
+
+{% macro spark__days_between(later, earlier) -%}
+    datediff({{ later }}, {{ earlier }})
+{%- endmacro %}

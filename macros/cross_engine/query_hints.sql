@@ -68,3 +68,44 @@
 
     qualify row_number() over (partition by {{ partition_by | join(', ') }} order by {{ order_by | join(', ') }}) = 1
 {%- endmacro %}
+
+
+{#
+    Hooks of a model whose single query is longer than Spark's analyzer resolves in its default
+    100 iterations (spark.sql.analyzer.maxIterations): the pre-hook raises the limit for the
+    model's statement, the post-hook resets it. Nothing on PostgreSQL (no such limit).
+    Measured on Spark 4 (README "Running on Apache Spark"): each CTE level of a chain costs two
+    iterations and the t quantile's nested lambdas 53, so variant_significance's one query
+    (about 25 levels, then the distribution functions) needs more than 100; the statistics are
+    already evaluated in stages (each distribution function once per distinct argument).
+    Spark's own message names this setting; it only bounds the analysis, not the result.
+#}
+{% macro analyzer_iterations_raised(iterations=200) -%}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('analyzer_iterations_raised', 'experiment_analytics')(iterations)) }}
+    {%- else -%}
+        {{ return(default__analyzer_iterations_raised(iterations)) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__analyzer_iterations_raised(iterations) -%}
+{%- endmacro %}
+
+{% macro spark__analyzer_iterations_raised(iterations) -%}
+    set spark.sql.analyzer.maxIterations={{ iterations }}
+{%- endmacro %}
+
+{% macro analyzer_iterations_reset() -%}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('analyzer_iterations_reset', 'experiment_analytics')()) }}
+    {%- else -%}
+        {{ return(default__analyzer_iterations_reset()) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__analyzer_iterations_reset() -%}
+{%- endmacro %}
+
+{% macro spark__analyzer_iterations_reset() -%}
+    reset spark.sql.analyzer.maxIterations
+{%- endmacro %}

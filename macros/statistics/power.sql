@@ -27,7 +27,10 @@ power_arm_unit_rates as (
         arm_units.experiment_id,
         arm_units.variant_id,
         arm_units.unit_count
-        / cast(experiment_dates.last_metric_date - experiment_dates.first_metric_date + 1 as {{ sql_type('double precision') }})
+        / cast(
+            {{ days_between('experiment_dates.last_metric_date', 'experiment_dates.first_metric_date') }} + 1
+            as {{ sql_type('double precision') }}
+        )
             as daily_unit_rate,
         experiment_dates.last_metric_date
 
@@ -104,11 +107,12 @@ power_results as (
         target_relative_effect,
         target_relative_effect * abs(control_value) as target_absolute_effect,
         case
+            {#- cast: ceiling() of a double is a double on PostgreSQL, a bigint on Spark #}
             when standard_error > 0 and control_value <> 0
-                then ceiling(
+                then cast(ceiling(
                     unit_count * (mde_absolute / (target_relative_effect * abs(control_value)))
                     * (mde_absolute / (target_relative_effect * abs(control_value)))
-                )
+                ) as {{ sql_type('double precision') }})
         end as units_needed,
         case
             when standard_error > 0 and control_value <> 0

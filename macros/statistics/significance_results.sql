@@ -273,6 +273,19 @@ window_experiment_units as (
 ),
 {%- endif %}
 
+{#
+    Staged evaluation: every distribution function (stat_*) is called once per distinct
+    argument, in two places: this constant critical value, and significance_distribution_values
+    below, over the columns the earlier CTEs computed. On PostgreSQL each call is a function
+    call; on Spark it is a long SQL expression of nested lambdas, so this keeps the Spark SQL
+    about half as long (README "Running on Apache Spark").
+#}
+significance_critical_values as (
+
+    select {{ stat_normal_quantile('1.0 - ' ~ alpha ~ ' / 2.0') }} as normal_critical_value
+
+),
+
 
 significance_ratio_arm_moments as (
 
@@ -417,7 +430,7 @@ significance_quantile_unit_indicators as (
 
 {#- sigma_k: delta-method standard error over units of the share of latencies <= quantile k;
     the rank interval N (p -+ z sigma) -#}
-significance_quantile_ranks as (
+significance_quantile_sigmas as (
 
     select
         indicators.experiment_id,
@@ -425,7 +438,6 @@ significance_quantile_ranks as (
         quantile_values.observation_count,
         count(*) as unit_count,
         {%- for quantile in quantiles %}
-        {%- set sigma -%}
         sqrt(
             {{ ratio_metric_unit_variance(
                 'avg(indicators.below_count_' ~ loop.index ~ ')',
@@ -434,16 +446,7 @@ significance_quantile_ranks as (
                 'var_samp(indicators.observation_count)',
                 'covar_samp(indicators.below_count_' ~ loop.index ~ ', indicators.observation_count)',
             ) }} / count(*)
-        )
-        {%- endset %}
-        greatest(
-            1.0,
-            floor(quantile_values.observation_count * ({{ quantile[1] }} - {{ stat_normal_quantile('1.0 - ' ~ alpha ~ ' / 2.0') }} * {{ sigma }}))
-        ) as lower_rank_{{ loop.index }},
-        least(
-            quantile_values.observation_count * 1.0,
-            ceiling(quantile_values.observation_count * ({{ quantile[1] }} + {{ stat_normal_quantile('1.0 - ' ~ alpha ~ ' / 2.0') }} * {{ sigma }}))
-        ) as upper_rank_{{ loop.index }}{{ ',' if not loop.last }}
+        ) as sigma_{{ loop.index }}{{ ',' if not loop.last }}
         {%- endfor %}
 
     from significance_quantile_unit_indicators as indicators
@@ -453,6 +456,33 @@ significance_quantile_ranks as (
             and indicators.variant_id = quantile_values.variant_id
 
     group by 1, 2, 3
+
+),
+
+significance_quantile_ranks as (
+
+    select
+        sigmas.experiment_id,
+        sigmas.variant_id,
+        sigmas.observation_count,
+        sigmas.unit_count,
+        {%- for quantile in quantiles %}
+        greatest(
+            1.0,
+            floor(sigmas.observation_count * (
+                {{ quantile[1] }} - critical_values.normal_critical_value * sigmas.sigma_{{ loop.index }}
+            ))
+        ) as lower_rank_{{ loop.index }},
+        least(
+            sigmas.observation_count * 1.0,
+            ceiling(sigmas.observation_count * (
+                {{ quantile[1] }} + critical_values.normal_critical_value * sigmas.sigma_{{ loop.index }}
+            ))
+        ) as upper_rank_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from significance_quantile_sigmas as sigmas
+    cross join significance_critical_values as critical_values
 
 ),
 
@@ -490,8 +520,8 @@ significance_quantile_arm_estimates as (
         quantile_values.quantile_value_{{ loop.index }} as arm_value,
         {#- the quantile's standard error is (X_upper - X_lower) / (2 z); stored per unit (x units)
             so the shared steps apply -#}
-        (bounds.upper_value_{{ loop.index }} - bounds.lower_value_{{ loop.index }}) / (2.0 * {{ stat_normal_quantile('1.0 - ' ~ alpha ~ ' / 2.0') }})
-        * (bounds.upper_value_{{ loop.index }} - bounds.lower_value_{{ loop.index }}) / (2.0 * {{ stat_normal_quantile('1.0 - ' ~ alpha ~ ' / 2.0') }})
+        (bounds.upper_value_{{ loop.index }} - bounds.lower_value_{{ loop.index }}) / (2.0 * critical_values.normal_critical_value)
+        * (bounds.upper_value_{{ loop.index }} - bounds.lower_value_{{ loop.index }}) / (2.0 * critical_values.normal_critical_value)
         * ranks.unit_count as unit_variance,
         cast(null as {{ sql_type('double precision') }}) as covariate_value,
         cast(null as {{ sql_type('double precision') }}) as covariate_unit_variance,
@@ -506,6 +536,7 @@ significance_quantile_arm_estimates as (
         on
             ranks.experiment_id = bounds.experiment_id
             and ranks.variant_id = bounds.variant_id
+    cross join significance_critical_values as critical_values
     {{ 'union all' if not loop.last }}
     {%- endfor %}
 
@@ -742,12 +773,6 @@ significance_statistics as (
         *,
         diff / nullif(standard_error, 0) as t_statistic,
         case
-            when standard_error > 0 and uses_t_distribution
-                then {{ stat_t_quantile('1.0 - ' ~ alpha ~ ' / 2.0', 'degrees_of_freedom') }} * standard_error
-            when standard_error > 0
-                then {{ stat_normal_quantile('1.0 - ' ~ alpha ~ ' / 2.0') }} * standard_error
-        end as ci_half_width,
-        case
             when standard_error > 0
                 then {{ confidence_sequence_half_width(
                     'standard_error * standard_error',
@@ -766,28 +791,55 @@ significance_statistics as (
 
 ),
 
+{#- every distribution function of the comparison, each called once (see significance_critical_values) -#}
+significance_distribution_values as (
+
+    select
+        significance_statistics.*,
+        case
+            when significance_statistics.standard_error > 0 and significance_statistics.uses_t_distribution
+                then {{ stat_t_quantile(
+                    '1.0 - ' ~ alpha ~ ' / 2.0', 'significance_statistics.degrees_of_freedom'
+                ) }}
+            when significance_statistics.standard_error > 0
+                then {{ stat_normal_quantile('1.0 - ' ~ alpha ~ ' / 2.0') }}
+        end as ci_critical_value,
+        case
+            when significance_statistics.standard_error > 0 and significance_statistics.uses_t_distribution
+                then {{ stat_t_two_sided_p(
+                    'significance_statistics.t_statistic', 'significance_statistics.degrees_of_freedom'
+                ) }}
+            when significance_statistics.standard_error > 0
+                then 2.0 * {{ stat_normal_sf('abs(significance_statistics.t_statistic)') }}
+        end as p_value,
+        {#- two-sided p of the non-inferiority statistic: its one-sided p-values in both directions -#}
+        case
+            when
+                significance_statistics.non_inferiority_statistic is not null
+                and significance_statistics.uses_t_distribution
+                then {{ stat_t_two_sided_p(
+                    'significance_statistics.non_inferiority_statistic', 'significance_statistics.degrees_of_freedom'
+                ) }}
+            when significance_statistics.non_inferiority_statistic is not null
+                then 2.0 * {{ stat_normal_sf('abs(significance_statistics.non_inferiority_statistic)') }}
+        end as non_inferiority_two_sided_p
+
+    from significance_statistics
+
+),
+
 significance_p_values as (
 
     select
         *,
-        case
-            when standard_error > 0 and uses_t_distribution
-                then {{ stat_t_two_sided_p('t_statistic', 'degrees_of_freedom') }}
-            when standard_error > 0
-                then 2.0 * {{ stat_normal_sf('abs(t_statistic)') }}
-        end as p_value,
+        ci_critical_value * standard_error as ci_half_width,
         case
             when standard_error > 0
                 then {{ sequential_p_value('t_statistic', 'n_treatment_units + n_control_units', tuning_units, alpha) }}
         end as p_value_sequential,
         case
-            when non_inferiority_statistic is not null and uses_t_distribution
-                then {{ one_sided_p_value(
-                    'non_inferiority_statistic',
-                    stat_t_two_sided_p('non_inferiority_statistic', 'degrees_of_freedom'),
-                ) }}
             when non_inferiority_statistic is not null
-                then {{ one_sided_p_value('non_inferiority_statistic', '2.0 * ' ~ stat_normal_sf('abs(non_inferiority_statistic)')) }}
+                then {{ one_sided_p_value('non_inferiority_statistic', 'non_inferiority_two_sided_p') }}
         end as p_value_non_inferiority,
         case
             when non_inferiority_statistic is not null
@@ -801,16 +853,11 @@ significance_p_values as (
                 then {{ sequential_one_sided_p_value(
                     '-non_inferiority_statistic', 'n_treatment_units + n_control_units', tuning_units, alpha
                 ) }}
-            when non_inferiority_statistic is not null and uses_t_distribution
-                then {{ one_sided_p_value(
-                    '-non_inferiority_statistic',
-                    stat_t_two_sided_p('non_inferiority_statistic', 'degrees_of_freedom'),
-                ) }}
             when non_inferiority_statistic is not null
-                then {{ one_sided_p_value('-non_inferiority_statistic', '2.0 * ' ~ stat_normal_sf('abs(non_inferiority_statistic)')) }}
+                then {{ one_sided_p_value('-non_inferiority_statistic', 'non_inferiority_two_sided_p') }}
         end as p_value_breach
 
-    from significance_statistics
+    from significance_distribution_values
 
 ),
 
