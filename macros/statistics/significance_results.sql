@@ -275,8 +275,8 @@ window_experiment_units as (
 
 {#
     Staged evaluation: every distribution function (stat_*) is called once per distinct
-    argument, in two places: this constant critical value, and significance_distribution_values
-    below, over the columns the earlier CTEs computed. On PostgreSQL each call is a function
+    argument and stage, in two places: this constant critical value (the latency quantiles'),
+    and significance_distribution_values below, over the columns the earlier CTEs computed. On PostgreSQL each call is a function
     call; on Spark it is a long SQL expression of nested lambdas, so this keeps the Spark SQL
     about half as long (README "Running on Apache Spark").
 #}
