@@ -21,17 +21,17 @@
             + {{ daily_model_costs }}.completion_tokens
             * {{ model_token_prices }}.usd_per_million_completion_tokens
         ) filter (
-            where {{ daily_model_costs }}.metric_date = (now() at time zone 'utc')::date - 1
+            where {{ daily_model_costs }}.metric_date = {{ utc_today() }} - 1
         ) / 1000000, 0) as estimated_cost_usd_last_day,
         sum({{ daily_model_costs }}.request_count) filter (
-            where {{ daily_model_costs }}.metric_date = (now() at time zone 'utc')::date - 1
+            where {{ daily_model_costs }}.metric_date = {{ utc_today() }} - 1
         ) as request_count_last_day
     from {{ daily_model_costs }}
     left join {{ model_token_prices }}
         on {{ daily_model_costs }}.model_name = {{ model_token_prices }}.model_name
     where
-        {{ daily_model_costs }}.metric_date >= (now() at time zone 'utc')::date - {{ days }}
-        and {{ daily_model_costs }}.metric_date < (now() at time zone 'utc')::date
+        {{ daily_model_costs }}.metric_date >= {{ utc_today() }} - {{ days }}
+        and {{ daily_model_costs }}.metric_date < {{ utc_today() }}
     group by {{ daily_model_costs }}.model_name, {{ model_token_prices }}.model_name
 {% endmacro %}
 
@@ -44,14 +44,14 @@
     select
         case
             when count(*) filter (where not is_priced) = 0
-                then '$' || to_char(coalesce(sum(estimated_cost_usd), 0), 'FM999,999,999,990.00')
+                then '$' || {{ money_text('coalesce(sum(estimated_cost_usd), 0)') }}
             else
                 'at least $'
-                || to_char(coalesce(sum(estimated_cost_usd), 0), 'FM999,999,999,990.00')
+                || {{ money_text('coalesce(sum(estimated_cost_usd), 0)') }}
                 || '; no price: '
-                || string_agg(
-                    model_name || ' (' || request_count || ' requests)', ', ' order by model_name
-                ) filter (where not is_priced)
+                || {{ ordered_string_agg(
+                    "model_name || ' (' || request_count || ' requests)'", "', '", 'model_name'
+                ) }} filter (where not is_priced)
         end as estimated_cost
     from {{ window_model_costs }}
 {% endmacro %}

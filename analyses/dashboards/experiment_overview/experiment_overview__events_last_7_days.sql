@@ -18,7 +18,7 @@ last_seven_days as (
         event_count,
         generation_count
     from experiment_daily_events
-    where event_date >= (now() at time zone 'utc')::date - 6
+    where event_date >= {{ utc_today() }} - 6
 
 )
 

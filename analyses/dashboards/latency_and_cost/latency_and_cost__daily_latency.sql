@@ -19,7 +19,7 @@ recent_latency as (
         latency_p95_ms,
         latency_p99_ms
     from daily_request_metrics
-    where metric_date >= (now() at time zone 'utc')::date - 29
+    where metric_date >= {{ utc_today() }} - 29
 
 )
 

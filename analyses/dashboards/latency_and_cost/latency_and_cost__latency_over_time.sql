@@ -15,11 +15,11 @@ generations as (
 recent_generations as (
 
     select
-        date_trunc('hour', generated_at at time zone 'utc') as metric_hour,
+        {{ utc_hour('generated_at') }} as metric_hour,
         latency_ms
     from generations
     where
-        generated_date >= (now() at time zone 'utc')::date - 6
+        generated_date >= {{ utc_today() }} - 6
         and latency_ms is not null
 
 ),

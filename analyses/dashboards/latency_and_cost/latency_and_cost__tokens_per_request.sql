@@ -16,10 +16,10 @@ recent_token_usage as (
         metric_date,
         request_count,
         tokens_per_request,
-        prompt_tokens::numeric / nullif(request_count, 0) as prompt_tokens_per_request,
-        completion_tokens::numeric / nullif(request_count, 0) as completion_tokens_per_request
+        prompt_tokens::{{ sql_type('numeric') }} / nullif(request_count, 0) as prompt_tokens_per_request,
+        completion_tokens::{{ sql_type('numeric') }} / nullif(request_count, 0) as completion_tokens_per_request
     from daily_request_metrics
-    where metric_date >= (now() at time zone 'utc')::date - 29
+    where metric_date >= {{ utc_today() }} - 29
 
 )
 

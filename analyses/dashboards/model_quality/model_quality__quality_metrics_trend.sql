@@ -20,7 +20,7 @@ recent_daily_quality_metrics as (
         avg_constraint_respect_score,
         avg_diversity_score
     from daily_quality_metrics
-    where metric_date >= (now() at time zone 'utc')::date - 29
+    where metric_date >= {{ utc_today() }} - 29
 
 ),
 

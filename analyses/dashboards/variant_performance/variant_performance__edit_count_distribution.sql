@@ -27,7 +27,7 @@ edit_count_buckets as (
         experiment_name,
         variant_name,
         experiment_name || ' / ' || variant_name as variant_label,
-        case when edit_count >= 5 then '5+' else edit_count::text end as edit_count_bucket,
+        case when edit_count >= 5 then '5+' else edit_count::{{ sql_type('text') }} end as edit_count_bucket,
         generation_count
     from variant_daily_edit_counts
 

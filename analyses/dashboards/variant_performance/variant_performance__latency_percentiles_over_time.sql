@@ -37,12 +37,15 @@ latency_percentiles_unpivoted as (
         || percentiles.percentile as series_name,
         percentiles.latency_ms
     from variant_daily_metrics
-    cross join lateral (
-        values
-        ('p50', variant_daily_metrics.latency_p50_ms),
-        ('p95', variant_daily_metrics.latency_p95_ms),
-        ('p99', variant_daily_metrics.latency_p99_ms)
-    ) as percentiles (percentile, latency_ms)
+    {{ lateral_rows(
+        [
+            ["'p50'", 'variant_daily_metrics.latency_p50_ms'],
+            ["'p95'", 'variant_daily_metrics.latency_p95_ms'],
+            ["'p99'", 'variant_daily_metrics.latency_p99_ms'],
+        ],
+        'percentiles',
+        ['percentile', 'latency_ms'],
+    ) }}
 
 )
 

@@ -67,9 +67,9 @@ generations_per_variant as (
     select
         variant_daily_metrics.variant_id,
         sum(variant_daily_metrics.generation_count) as generation_count,
-        sum(variant_daily_metrics.accepted_count)::double precision
+        sum(variant_daily_metrics.accepted_count)::{{ sql_type('double precision') }}
         / sum(variant_daily_metrics.generation_count) as acceptance_rate,
-        sum(variant_daily_metrics.edit_count_total)::double precision
+        sum(variant_daily_metrics.edit_count_total)::{{ sql_type('double precision') }}
         / sum(variant_daily_metrics.generation_count) as avg_edits
     from variant_daily_metrics
     inner join variants on variant_daily_metrics.variant_id = variants.variant_id

@@ -55,16 +55,19 @@ hourly_p99 as (
 
 newest_now as (
 
-    select distinct on (experiment_id, variant_id) *
+    select {{ distinct_on('experiment_id, variant_id') }} *
     from hourly_p99
     where bucket_started_at >= checked_up_to - interval '2 hours'
-    order by experiment_id asc, variant_id asc, bucket_started_at desc, computed_at desc
+    {{ distinct_on_order(
+        'experiment_id, variant_id',
+        'experiment_id asc, variant_id asc, bucket_started_at desc, computed_at desc'
+    ) }}
 
 ),
 
 newest_at_previous_check as (
 
-    select distinct on (experiment_id, variant_id)
+    select {{ distinct_on('experiment_id, variant_id') }}
         experiment_id,
         variant_id,
         latency_p99_ms
@@ -72,7 +75,10 @@ newest_at_previous_check as (
     where
         computed_at <= previous_check
         and bucket_started_at >= previous_check - interval '2 hours'
-    order by experiment_id asc, variant_id asc, bucket_started_at desc, computed_at desc
+    {{ distinct_on_order(
+        'experiment_id, variant_id',
+        'experiment_id asc, variant_id asc, bucket_started_at desc, computed_at desc'
+    ) }}
 
 ),
 

@@ -128,8 +128,8 @@ unit_slot_changes as (
         variant_id,
         unit_id,
         slot,
-        sum(generations)::float8 as added_generations,
-        sum(accepted)::float8 as added_accepted
+        sum(generations)::{{ sql_type('float8') }} as added_generations,
+        sum(accepted)::{{ sql_type('float8') }} as added_accepted
     from (
         select
             variant_id,
@@ -177,8 +177,8 @@ arm_slot_changes as (
         count(*) filter (where generations_before = 0) as added_units,
         sum(generations_after - generations_before) as added_d,
         sum(accepted_after - accepted_before) as added_m,
-        sum(generations_after ^ 2 - generations_before ^ 2) as added_dd,
-        sum(accepted_after ^ 2 - accepted_before ^ 2) as added_mm,
+        sum({{ squared('generations_after') }} - {{ squared('generations_before') }}) as added_dd,
+        sum({{ squared('accepted_after') }} - {{ squared('accepted_before') }}) as added_mm,
         sum(accepted_after * generations_after - accepted_before * generations_before)
             as added_md
     from unit_running_counts
@@ -209,11 +209,13 @@ instants as (
     from active_variants
     inner join experiment_starts
         on active_variants.experiment_id = experiment_starts.experiment_id
-    cross join lateral generate_series(
-        experiment_starts.first_slot,
-        (select check_slots.checked_up_to from check_slots),
-        interval '{{ step }}'
-    ) as instant (slot)
+    {{ lateral_series(
+        'experiment_starts.first_slot',
+        '(select check_slots.checked_up_to from check_slots)',
+        step,
+        'instant',
+        'slot',
+    ) }}
 
 ),
 
@@ -254,10 +256,10 @@ arms as (
         case
             when n >= 2 then
                 (
-                    (sum_mm - sum_m ^ 2 / n)
+                    (sum_mm - {{ squared('sum_m') }} / n)
                     - 2.0 * (sum_m / sum_d) * (sum_md - sum_m * sum_d / n)
-                    + (sum_m / sum_d) ^ 2 * (sum_dd - sum_d ^ 2 / n)
-                ) / (n - 1) / (sum_d / n) ^ 2 / n
+                    + {{ squared('sum_m / sum_d') }} * (sum_dd - {{ squared('sum_d') }} / n)
+                ) / (n - 1) / {{ squared('sum_d / n') }} / n
         end as acceptance_rate_variance
     from arm_sums
 
@@ -278,7 +280,7 @@ comparisons as (
         {{ ratio }} * control.acceptance_rate as alert_threshold,
         treatment.acceptance_rate - {{ ratio }} * control.acceptance_rate as difference,
         treatment.acceptance_rate_variance
-        + {{ ratio }} ^ 2 * control.acceptance_rate_variance as difference_variance,
+        + {{ squared(ratio) }} * control.acceptance_rate_variance as difference_variance,
         treatment.unit_count + control.unit_count as total_units
     from arms as treatment
     inner join arms as control

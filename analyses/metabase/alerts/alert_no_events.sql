@@ -44,9 +44,9 @@ silence_starts as (
 
     select
         'No events received since '
-        || to_char(last_event_at at time zone 'utc', 'YYYY-MM-DD HH24:MI:SS')
+        || {{ utc_timestamp_text('last_event_at') }}
         || ' UTC' as message,
-        round(extract(epoch from checked_up_to - last_event_at)::numeric / 60)
+        round({{ seconds_between('checked_up_to', 'last_event_at') }}::{{ sql_type('numeric') }} / 60)
             as minutes_without_events,
         last_event_at,
         checked_up_to as checked_at

@@ -97,14 +97,14 @@ stale_starts as (
                 then 'No complete successful dbt build yet'
             else
                 'No complete successful dbt build since '
-                || to_char(
-                    fresh_as_of.last_complete_build_at at time zone 'utc', 'YYYY-MM-DD HH24:MI:SS'
-                )
+                || {{ utc_timestamp_text('fresh_as_of.last_complete_build_at') }}
                 || ' UTC'
         end as message,
         fresh_as_of.last_complete_build_at,
         round(
-            extract(epoch from fresh_as_of.checked_up_to - fresh_as_of.fresh_since_now)::numeric
+            {{ seconds_between(
+                'fresh_as_of.checked_up_to', 'fresh_as_of.fresh_since_now'
+            ) }}::{{ sql_type('numeric') }}
             / 3600,
             1
         ) as hours_stale,

@@ -102,6 +102,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="compile and validate the configuration; no Metabase needed",
     )
     parser.add_argument(
+        "--target",
+        default=env("DBT_TARGET"),
+        help="the dbt target the card SQL is compiled for (env DBT_TARGET; default the "
+        "profile's): its adapter decides the engine the Metabase database must have (postgres; "
+        "spark: sparksql or databricks)",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[n for n in env("METABASE_EXCLUDE", "").split(",") if n.strip()],
+        metavar="NAME",
+        help="a dashboard, Metabase model or alert (its key) to leave out of this publish, as "
+        "if it were not in the code; repeatable (env METABASE_EXCLUDE, comma-separated)",
+    )
+    parser.add_argument(
         "--no-compile",
         action="store_true",
         help="use the existing target/manifest.json instead of `dbt compile`",
@@ -214,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
         warehouse=ConnectionSettings.reader_from_env(),
         project_dir=args.project_dir,
         target_dir=args.target_path,
+        target=args.target,
+        exclude=tuple(name.strip() for name in args.exclude),
         managed_collection=args.managed_collection,
         plan=args.plan,
         prune=args.prune,

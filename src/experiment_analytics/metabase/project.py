@@ -56,16 +56,21 @@ class ProjectInfo:
     # (schema, table) -> documented columns of every relation dbt builds or reads (models,
     # seeds, snapshots, sources): what Metabase must have synced before metadata is pushed.
     relations: dict[tuple[str, str], tuple[str, ...]]
+    # the dbt adapter the analyses were compiled for (postgres, spark): the SQL's dialect
+    adapter_type: str = "postgres"
 
 
 def compile_analyses(
     settings: ConnectionSettings,
     target_path: Path | None = None,
     project_dir: Path = PROJECT_DIR,
+    target: str | None = None,
 ) -> Path:
-    """Run `dbt compile` for the analyses of the project in `project_dir`; return the manifest."""
+    """Run `dbt compile` for the analyses of the project in `project_dir` (for the dbt `target`,
+    default the profile's: the card SQL is in that target's dialect); return the manifest."""
     run_dbt(
-        ["compile", "--select", "resource_type:analysis", "--quiet"],
+        ["compile", "--select", "resource_type:analysis", "--quiet"]
+        + (["--target", target] if target else []),
         settings,
         project_dir=project_dir,
         target_path=target_path,
@@ -130,7 +135,10 @@ def load_project(manifest_path: Path, project_dir: Path = PROJECT_DIR) -> Projec
             exposure["original_file_path"],
             tuple(uid.split(".")[-1] for uid in exposure.get("depends_on", {}).get("nodes", [])),
         )
-    return ProjectInfo(manifest_path, project_dir, models, analyses, dashboards, relations)
+    adapter_type = (manifest.get("metadata") or {}).get("adapter_type") or "postgres"
+    return ProjectInfo(
+        manifest_path, project_dir, models, analyses, dashboards, relations, adapter_type
+    )
 
 
 def resolve_spec_path(spec: str, project_dir: Path) -> Path:

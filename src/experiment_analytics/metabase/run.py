@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from experiment_analytics.dbt import PROJECT_DIR
 from experiment_analytics.metabase.client import MetabaseClient
+from experiment_analytics.metabase.exclude import apply_exclusions
 from experiment_analytics.metabase.exposures import snippet, write_exposure_urls
 from experiment_analytics.metabase.orchestrator import Publisher, PublishSettings
 from experiment_analytics.metabase.project import compile_analyses, load_project
@@ -30,6 +32,11 @@ class PublishOptions:
     metabase_database: str = "Experiments"
     warehouse: ConnectionSettings = field(default_factory=ConnectionSettings.from_env)
     project_dir: Path = PROJECT_DIR
+    # the dbt target the card SQL is compiled for (None: the profile's default); its adapter
+    # decides the Metabase engine the database must have (postgres; sparksql or databricks)
+    target: str | None = None
+    # dashboards, Metabase models or alerts (names/keys) left out of this publish
+    exclude: tuple[str, ...] = ()
     target_dir: Path | None = None  # default <project>/target
     managed_collection: str | None = None
     plan: bool = False
@@ -51,13 +58,19 @@ def validate_only(options: PublishOptions) -> Specs:
     target = options.target_dir or options.project_dir / "target"
     manifest = options.manifest_path or target / "manifest.json"
     if options.compile and options.manifest_path is None:
-        manifest = compile_analyses(options.warehouse, target, options.project_dir)
+        manifest = compile_analyses(
+            options.warehouse, target, options.project_dir, target=options.target
+        )
     project = load_project(manifest, options.project_dir)
     config = parse_publisher(
         options.project_dir / "metabase" / "publisher.yml",
         managed_collection=options.managed_collection,
     )
+    config, project, excluded = apply_exclusions(config, project, options.exclude)
+    for note in excluded:
+        _logger.warning(note)
     specs = load_specs(config, project, options.warehouse)
+    specs = dataclasses.replace(specs, warnings=(*specs.warnings, *excluded))
     _logger.info(
         "configuration valid: %d dashboards, %d cards",
         len(specs.dashboards),

@@ -57,6 +57,8 @@ class Specs:
     channels: dict[str, ResolvedChannel]
     # Not errors: a query returning columns beyond its visualization's `columns`.
     warnings: tuple[str, ...] = ()
+    # the project's relations (schema, table) the warehouse has: what Metabase's sync can find
+    relations_in_warehouse: frozenset[tuple[str, str]] | None = None
 
 
 def template_tags(sql: str) -> list[str]:
@@ -82,6 +84,9 @@ class _Warehouse:
             cur.execute(f"set statement_timeout = {STATEMENT_TIMEOUT_MS}")
         self._columns: dict[tuple[str, str], tuple[str, ...]] = {}
 
+    def exists(self, schema: str, table: str) -> bool:
+        return bool(self.columns(schema, table))
+
     def columns(self, schema: str, table: str) -> tuple[str, ...]:
         if (schema, table) not in self._columns:
             with self.conn.cursor() as cur:
@@ -94,12 +99,63 @@ class _Warehouse:
         return self._columns[(schema, table)]
 
     def result_columns(self, sql: str) -> list[str]:
-        with self.conn.cursor() as cur:
-            cur.execute(f"select * from (\n{sql}\n) as publisher_validation limit 0")
-            return [column.name for column in cur.description]
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute(f"select * from (\n{sql}\n) as publisher_validation limit 0")
+                return [column.name for column in cur.description]
+        except psycopg2.Error as exc:
+            raise QueryFailed(str(exc).strip().splitlines()[0]) from exc
 
     def close(self) -> None:
         self.conn.close()
+
+
+class _SparkWarehouse:
+    """The same checks on the local Spark (a dbt target of adapter spark): its session
+    (`experiment_analytics.spark.session`) reads the tables dbt built."""
+
+    def __init__(self) -> None:
+        from experiment_analytics.spark.session import local_spark_session
+
+        self.session = local_spark_session()
+
+        self._tables: dict[str, set[str]] = {}
+
+    def exists(self, schema: str, table: str) -> bool:
+        if schema not in self._tables:
+            known = {d.name for d in self.session.catalog.listDatabases()}
+            self._tables[schema] = (
+                {t.name for t in self.session.catalog.listTables(schema)}
+                if schema in known
+                else set()
+            )
+        return table in self._tables[schema]
+
+    def columns(self, schema: str, table: str) -> tuple[str, ...]:
+        if not self.exists(schema, table):
+            return ()
+        return tuple(c.name for c in self.session.catalog.listColumns(f"{schema}.{table}"))
+
+    def result_columns(self, sql: str) -> list[str]:
+        try:
+            frame = self.session.sql(f"select * from (\n{sql}\n) as publisher_validation limit 0")
+            return list(frame.columns)
+        except Exception as exc:  # Spark's parse and analysis errors
+            raise QueryFailed(str(exc).strip().splitlines()[0]) from exc
+
+    def close(self) -> None:
+        """The session stays: it is the process's (dbt's, the stand-in's)."""
+
+
+class QueryFailed(Exception):
+    """A card query does not run on the warehouse; the message is the engine's."""
+
+
+def _warehouse_of(project: ProjectInfo, settings: ConnectionSettings):
+    """The warehouse the cards were compiled for: its dbt adapter decides."""
+    if project.adapter_type == "spark":
+        return _SparkWarehouse()
+    return _Warehouse(settings)
 
 
 def load_specs(
@@ -125,11 +181,18 @@ def load_specs(
                 f"name {exposure.name!r}"
             )
         dashboards.append(spec)
-    warehouse = _Warehouse(settings)
+    warehouse = _warehouse_of(project, settings)
     try:
         for spec in dashboards:
             problems.extend(_check_dashboard(spec, config, project, warehouse, warnings))
         problems.extend(_check_publisher(config, project, warehouse))
+        # On PostgreSQL every relation is waited for (its sync sees them all); elsewhere only
+        # those built there (a model not ported to the engine yet is not waited for).
+        in_warehouse = (
+            None
+            if project.adapter_type == "postgres"
+            else frozenset(r for r in project.relations if warehouse.exists(*r))
+        )
     finally:
         warehouse.close()
     problems.extend(_check_names(config, dashboards))
@@ -139,7 +202,7 @@ def load_specs(
         raise SpecError(problems)
     for warning in warnings:
         _logger.warning("%s", warning)
-    return Specs(config, tuple(dashboards), project, channels, tuple(warnings))
+    return Specs(config, tuple(dashboards), project, channels, tuple(warnings), in_warehouse)
 
 
 def _check_names(config: PublisherConfig, dashboards: list[DashboardSpec]) -> list[str]:
@@ -208,8 +271,8 @@ def _check_query(
         return [f"{where}: query {query!r} ({analysis.path}): {exc}"], None, analysis.compiled_sql
     try:
         columns = warehouse.result_columns(sql)
-    except psycopg2.Error as exc:
-        message = str(exc).strip().splitlines()[0]
+    except QueryFailed as exc:
+        message = str(exc)
         return (
             [f"{where}: query {query!r} ({analysis.path}) fails: {message}"],
             None,

@@ -12,6 +12,7 @@ from experiment_analytics.metabase_double import validation as v
 from experiment_analytics.metabase_double.api_alerts import remove_card_alerts
 from experiment_analytics.metabase_double.errors import bad_request, forbidden, invalid
 from experiment_analytics.metabase_double.routing import ID, REF, Request, Response, route
+from experiment_analytics.metabase_double.spark_warehouse import SparkWarehouse, run_spark
 from experiment_analytics.metabase_double.state import State, nanoid, now
 from experiment_analytics.native_query import QueryError, compile_native
 
@@ -326,7 +327,8 @@ def _execute(req: Request, legacy: dict[str, Any], parameters: list, context: st
         )
     except QueryError as exc:
         return Response(202, native_query.failed(str(exc), base))
-    result = native_query.run(
+    run = run_spark if isinstance(settings, SparkWarehouse) else native_query.run
+    result = run(
         settings, compiled, database_id=legacy["database"], json_query=legacy, context=context
     )
     return Response(202, result)

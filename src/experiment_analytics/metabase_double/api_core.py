@@ -6,6 +6,7 @@ from typing import Any
 
 import psycopg2
 
+from experiment_analytics.metabase_double import spark_warehouse
 from experiment_analytics.metabase_double import validation as v
 from experiment_analytics.metabase_double.errors import (
     ApiError,
@@ -13,6 +14,7 @@ from experiment_analytics.metabase_double.errors import (
     not_found,
 )
 from experiment_analytics.metabase_double.routing import ID, Request, Response, route
+from experiment_analytics.metabase_double.spark_warehouse import SparkWarehouse
 from experiment_analytics.metabase_double.state import (
     State,
     now,
@@ -216,26 +218,7 @@ def list_databases(req: Request) -> Any:
     return {"data": data, "total": len(data)}
 
 
-@route("POST", "/api/database")
-def create_database(req: Request) -> Any:
-    req.require_superuser()
-    body = v.require_object(req.body)
-    name = v.str1(body, "name", required=True)
-    engine = v.str1(body, "engine", required=True)
-    details = v.mapping(body, "details", required=True)
-    if engine not in ENGINES:
-        raise invalid("engine", "value must be a valid database engine.")
-    if engine != "postgres":
-        raise ApiError(
-            400,
-            {
-                "message": f"The Metabase double connects only to postgres, not {engine}.",
-                "errors": {"engine": "unsupported"},
-            },
-        )
-    is_full_sync = v.boolean(body, "is_full_sync", default=True)
-    is_on_demand = v.boolean(body, "is_on_demand", default=False)
-    v.enum(body, "connection_source", ("admin", "setup"))
+def _postgres_connection(details: dict[str, Any]) -> ConnectionSettings:
     settings = ConnectionSettings(
         host=str(details.get("host") or "localhost"),
         port=int(details.get("port") or 5432),
@@ -258,6 +241,50 @@ def create_database(req: Request) -> Any:
         raise ApiError(
             400, {"message": message, "errors": {"host": message, "dbname": message}}
         ) from exc
+    return settings
+
+
+def _spark_connection(engine: str, details: dict[str, Any]) -> SparkWarehouse:
+    """The driver's required properties are checked as Metabase's form does; the connection
+    test starts (or reuses) the local Spark session (spark_warehouse's docstring)."""
+    missing = spark_warehouse.missing_details(engine, details)
+    if missing:
+        message = f"{engine} needs {', '.join(missing)} in details."
+        raise ApiError(400, {"message": message, "errors": {m: "required" for m in missing}})
+    warehouse = SparkWarehouse(engine)
+    try:
+        spark_warehouse.check_connection(warehouse)
+    except Exception as exc:  # what the connection test says, as Metabase answers it
+        message = str(exc).strip().splitlines()[0]
+        raise ApiError(400, {"message": message, "errors": {"host": message}}) from exc
+    return warehouse
+
+
+@route("POST", "/api/database")
+def create_database(req: Request) -> Any:
+    req.require_superuser()
+    body = v.require_object(req.body)
+    name = v.str1(body, "name", required=True)
+    engine = v.str1(body, "engine", required=True)
+    details = v.mapping(body, "details", required=True)
+    if engine not in ENGINES:
+        raise invalid("engine", "value must be a valid database engine.")
+    is_full_sync = v.boolean(body, "is_full_sync", default=True)
+    is_on_demand = v.boolean(body, "is_on_demand", default=False)
+    v.enum(body, "connection_source", ("admin", "setup"))
+    if engine in spark_warehouse.ENGINES:
+        settings: ConnectionSettings | SparkWarehouse = _spark_connection(engine, details)
+    elif engine == "postgres":
+        settings = _postgres_connection(details)
+    else:
+        raise ApiError(
+            400,
+            {
+                "message": f"The Metabase double connects only to postgres, sparksql and "
+                f"databricks, not {engine}.",
+                "errors": {"engine": "unsupported"},
+            },
+        )
     database = req.state.create_database(
         name=name,
         engine=engine,

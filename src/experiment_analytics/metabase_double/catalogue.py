@@ -56,6 +56,12 @@ class CatalogueColumn:
     is_nullable: bool
     is_pk: bool = False
     fk_target: tuple[str, str, str] | None = None  # (schema, table, column)
+    # Metabase's type; empty: from the PostgreSQL type name (base_type)
+    metabase_type: str = ""
+
+    @property
+    def base_type(self) -> str:
+        return self.metabase_type or base_type(self.database_type)
 
 
 @dataclass

@@ -323,8 +323,9 @@ class State:
         body = {k: v for k, v in database.items() if not k.startswith("_")}
         if include_details:
             body["details"] = dict(body["details"])
-            if "password" in body["details"]:
-                body["details"]["password"] = MASKED_PASSWORD
+            for secret in ("password", "token", "oauth-secret"):
+                if body["details"].get(secret):
+                    body["details"][secret] = MASKED_PASSWORD
         else:
             body.pop("details", None)
         return body

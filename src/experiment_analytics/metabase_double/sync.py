@@ -10,9 +10,12 @@ from typing import Any
 
 from experiment_analytics.metabase_double.catalogue import (
     CatalogueTable,
-    base_type,
     humanize,
     read_catalogue,
+)
+from experiment_analytics.metabase_double.spark_warehouse import (
+    SparkWarehouse,
+    read_spark_catalogue,
 )
 from experiment_analytics.metabase_double.state import State, nanoid, now, wait
 
@@ -21,11 +24,16 @@ _logger = logging.getLogger(__name__)
 
 def sync_now(state: State, db_id: int) -> None:
     """Synchronous sync (the pre-registered warehouse at start): everything complete after."""
-    settings = state.databases[db_id]["_settings"]
-    catalogue = read_catalogue(settings)
+    catalogue = _read(state.databases[db_id]["_settings"])
     with state.lock:
         apply_catalogue(state, db_id, catalogue)
         _complete(state, db_id)
+
+
+def _read(settings) -> list[CatalogueTable]:
+    if isinstance(settings, SparkWarehouse):
+        return read_spark_catalogue(settings)
+    return read_catalogue(settings)
 
 
 def start_sync(state: State, db_id: int, delay: float) -> threading.Thread:
@@ -48,7 +56,7 @@ def _run(state: State, db_id: int, delay: float) -> None:
     if settings is None:
         return
     try:
-        catalogue = read_catalogue(settings)
+        catalogue = _read(settings)
     except Exception:  # a sync failure is logged, as Metabase does, and leaves state as it was
         _logger.exception("sync of database %s failed", db_id)
         return
@@ -141,8 +149,8 @@ def _apply_columns(state: State, table: dict[str, Any], entry: CatalogueTable, s
                 "display_name": humanize(column.name),
                 "description": column.comment,
                 "database_type": column.database_type,
-                "base_type": base_type(column.database_type),
-                "effective_type": base_type(column.database_type),
+                "base_type": column.base_type,
+                "effective_type": column.base_type,
                 "semantic_type": "type/PK" if column.is_pk else None,
                 "coercion_strategy": None,
                 "fk_target_field_id": None,
@@ -171,8 +179,8 @@ def _apply_columns(state: State, table: dict[str, Any], entry: CatalogueTable, s
         field.update(
             active=True,
             database_type=column.database_type,
-            base_type=base_type(column.database_type),
-            effective_type=base_type(column.database_type),
+            base_type=column.base_type,
+            effective_type=column.base_type,
             database_position=column.position,
             position=column.position,
         )

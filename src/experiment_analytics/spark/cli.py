@@ -12,6 +12,7 @@ from experiment_analytics.errors import ExperimentAnalyticsError
 from experiment_analytics.spark.demo_files import export_source_files
 from experiment_analytics.spark.loader import load_statements
 from experiment_analytics.spark.location import spark_dir
+from experiment_analytics.spark.publish_demo import register as register_publish_demo
 from experiment_analytics.warehouse import ConnectionSettings
 
 _logger = logging.getLogger(__name__)
@@ -69,3 +70,4 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="also on a target that is not the local session Spark (its exp rows are replaced)",
     )
     load.set_defaults(handler=_load_demo)
+    register_publish_demo(actions)

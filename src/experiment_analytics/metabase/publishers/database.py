@@ -4,6 +4,7 @@ dbt-metabase) and dropdown values of the filter fields."""
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from experiment_analytics.errors import ExperimentAnalyticsError
@@ -16,6 +17,29 @@ from experiment_analytics.warehouse.roles import write_privileges
 _logger = logging.getLogger(__name__)
 
 SUPPORTED = ((0, 54), (0, 61))
+# The Metabase engines that read what a dbt adapter builds (the first is the one
+# --add-database creates): dbt-spark's tables through the Spark SQL (Thrift) driver or Databricks.
+ENGINES_OF_ADAPTER = {"postgres": ("postgres",), "spark": ("sparksql", "databricks")}
+
+
+def _sparksql_body(name: str) -> dict:
+    """A `sparksql` database (Metabase's Spark SQL driver: a Spark Thrift server) from the
+    SPARK_THRIFT_* environment variables. Databricks (engine `databricks`: host, http-path and
+    a token) is added in Metabase's admin; the publisher then uses it by name."""
+    env = os.environ.get
+    return {
+        "name": name,
+        "engine": "sparksql",
+        "is_full_sync": True,
+        "details": {
+            "host": env("SPARK_THRIFT_HOST", "localhost"),
+            "port": int(env("SPARK_THRIFT_PORT", "10000")),
+            "dbname": env("SPARK_THRIFT_DATABASE", "default"),
+            "user": env("SPARK_THRIFT_USER") or None,
+            "password": env("SPARK_THRIFT_PASSWORD") or None,
+            "jdbc-flags": env("SPARK_THRIFT_JDBC_FLAGS", ""),
+        },
+    }
 
 
 class VersionStep(Step):
@@ -58,23 +82,57 @@ class DatabaseStep(Step):
             for db in self.api.list_databases()
             if str(db.get("name", "")).lower() == name.lower()
         ]
+        adapter = self.ctx.specs.project.adapter_type
+        engines = ENGINES_OF_ADAPTER.get(adapter)
+        if engines is None:
+            raise PublisherError(
+                f"the card SQL was compiled for a dbt target of adapter {adapter!r}; the "
+                f"publisher knows the Metabase engines of {', '.join(ENGINES_OF_ADAPTER)} only"
+            )
         if found:
+            engine = found[0].get("engine")
+            if engine not in engines:
+                raise PublisherError(
+                    f"Metabase's database {found[0].get('name')!r} is of engine {engine!r}, but "
+                    f"the card SQL was compiled for a dbt target of adapter {adapter!r}, which "
+                    f"Metabase reads as engine {' or '.join(engines)}: set METABASE_DATABASE "
+                    "(--metabase-database) to a database of that engine, or compile for the "
+                    f"target that matches {engine!r} (--target, env DBT_TARGET)"
+                )
             self.ctx.database_id = found[0]["id"]
             self.summary.record("database", name, "unchanged")
-            self._warn_if_writer(found[0])
+            if engine == "postgres":
+                self._warn_if_writer(found[0])
             return
         if not settings.add_database:
             raise PublisherError(
-                f"Metabase has no database named {name!r}: add it in Metabase's admin, set "
-                "METABASE_DATABASE to its name, or pass --add-database to add it from the PG* "
-                "connection settings"
+                f"Metabase has no database named {name!r}: add it in Metabase's admin (engine "
+                f"{' or '.join(engines)}), set METABASE_DATABASE to its name, or pass "
+                "--add-database to add it from the connection settings (PG* for postgres, "
+                "SPARK_THRIFT_* for sparksql)"
             )
-        self.summary.record("database", name, "created", settings.warehouse.describe())
+        if engines[0] == "postgres":
+            body = self._postgres_body(name)
+            where = settings.warehouse.describe()
+        else:
+            body = _sparksql_body(name)
+            details = body["details"]
+            where = f"sparksql at {details['host']}:{details['port']}"
+        self.summary.record("database", name, "created", where)
         if self.ctx.plan:
             self.ctx.database_id = self.ctx.placeholder()
             return
-        wh = settings.warehouse
-        body = {
+        created = self.create(
+            "database",
+            name,
+            lambda: self.api.create_database(body, what=f"add database {name!r}"),
+            lambda: next((db for db in self.api.list_databases() if db.get("name") == name), None),
+        )
+        self.ctx.database_id = created["id"]
+
+    def _postgres_body(self, name: str) -> dict:
+        wh = self.ctx.settings.warehouse
+        return {
             "name": name,
             "engine": "postgres",
             "is_full_sync": True,
@@ -87,13 +145,6 @@ class DatabaseStep(Step):
                 "ssl": False,
             },
         }
-        created = self.create(
-            "database",
-            name,
-            lambda: self.api.create_database(body, what=f"add database {name!r}"),
-            lambda: next((db for db in self.api.list_databases() if db.get("name") == name), None),
-        )
-        self.ctx.database_id = created["id"]
 
     def _warn_if_writer(self, database: dict) -> None:
         """Metabase should connect as a read-only role (README "Roles"): say so when not."""
@@ -122,10 +173,19 @@ class DatabaseStep(Step):
             for fld in table.get("fields") or []
         }
 
+    def _relations(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """The relations dbt builds or reads that the warehouse has (a model not built there,
+        e.g. one not ported to the target's engine yet, is not waited for)."""
+        present = self.ctx.specs.relations_in_warehouse
+        relations = self.ctx.specs.project.relations
+        if present is None:
+            return relations
+        return {key: columns for key, columns in relations.items() if key in present}
+
     def _missing(self) -> list[str]:
         return [
             f"{schema}.{table}.{column}"
-            for (schema, table), columns in self.ctx.specs.project.relations.items()
+            for (schema, table), columns in self._relations().items()
             for column in sorted(columns)
             if (schema, table, column) not in self.ctx.fields
         ]
@@ -149,7 +209,7 @@ class DatabaseStep(Step):
             return
         self.api.sync_schema(self.ctx.database_id)
         deadline = time.monotonic() + settings.sync_timeout
-        total = sum(len(c) for c in self.ctx.specs.project.relations.values())
+        total = sum(len(c) for c in self._relations().values())
         while missing:
             if time.monotonic() > deadline:
                 raise PublisherError(
