@@ -93,10 +93,13 @@
 
 {% macro spark__lateral_series(start, stop, step, alias, column) -%}
     cross join lateral (
-        -- empty when start > stop, as generate_series is (Spark's sequence would fail)
-        select explode(filter(
-            sequence({{ start }}, greatest({{ start }}, {{ stop }}), interval '{{ step }}'),
-            instant -> instant <= {{ stop }}
-        )) as {{ column }}
+        -- no row when start > stop, as generate_series (Spark's sequence would fail; the
+        -- explode of null is no row)
+        select explode(
+            case
+                when {{ start }} <= {{ stop }}
+                    then sequence({{ start }}, {{ stop }}, interval '{{ step }}')
+            end
+        ) as {{ column }}
     ) as {{ alias }}
 {%- endmacro %}

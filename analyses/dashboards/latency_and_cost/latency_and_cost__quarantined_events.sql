@@ -26,7 +26,7 @@ quarantine_by_rule as (
         quarantine_summary.quarantine_rule_description,
         experiments.experiment_name,
         quarantine_summary.quarantined_event_count,
-        array_to_string(quarantine_summary.sample_event_ids, ', ') as sample_event_ids,
+        {{ array_text('quarantine_summary.sample_event_ids', "', '") }} as sample_event_ids,
         quarantine_summary.last_received_at
     from quarantine_summary
     left join experiments

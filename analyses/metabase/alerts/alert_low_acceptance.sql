@@ -161,8 +161,8 @@ unit_running_counts as (
         slot,
         sum(added_generations) over unit_history as generations_after,
         sum(added_accepted) over unit_history as accepted_after,
-        sum(added_generations) over unit_history - added_generations as generations_before,
-        sum(added_accepted) over unit_history - added_accepted as accepted_before
+        (sum(added_generations) over unit_history) - added_generations as generations_before,
+        (sum(added_accepted) over unit_history) - added_accepted as accepted_before
     from unit_slot_changes
     window unit_history as (partition by variant_id, unit_id order by slot)
 
