@@ -56,7 +56,7 @@ def waiting_for(engines, manifest: dict, analysis: dict) -> list[str]:
     """The relations an analysis reads that the session's Spark build did not make."""
     missing = []
     for unique_id in analysis["depends_on"]["nodes"]:
-        node = manifest["nodes"][unique_id]
+        node = manifest["nodes"].get(unique_id) or manifest["sources"][unique_id]
         schema, table = node["schema"], node.get("alias") or node["name"]
         if not engines.spark.sql(f"show tables in {schema} like '{table}'"):
             missing.append(f"{schema}.{table}")
