@@ -18,7 +18,8 @@ from pathlib import Path
 
 from experiment_analytics.dbt import PROJECT_DIR
 from experiment_analytics.metabase import PublishOptions, publish
-from experiment_analytics.spark.session import local_spark_session
+from experiment_analytics.metabase.project import load_project
+from experiment_analytics.spark.session import SparkSessionError, local_spark_session
 from experiment_analytics.warehouse import ConnectionSettings
 
 _logger = logging.getLogger(__name__)
@@ -31,6 +32,12 @@ def publish_demo(args: argparse.Namespace) -> None:
 
     target_dir = Path(args.target_path or PROJECT_DIR / "target")
     manifest = target_dir / "manifest.json"
+    adapter = load_project(manifest).adapter_type
+    if adapter != "spark":
+        raise SparkSessionError(
+            f"{manifest} holds SQL compiled for adapter {adapter!r}, not spark: run `dbt compile "
+            f"--target {args.target} --select resource_type:analysis` first"
+        )
     local_spark_session(args.target)
     double = MetabaseDouble(warehouse=None, port=args.port).start()
     try:
