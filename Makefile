@@ -24,6 +24,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 EVENTS ?= 200000
 SEED ?= 42
+# make test: pytest-xdist workers, one per core of the 2-core CI machine (tests/python/conftest.py)
+PYTEST_WORKERS ?= 2
 DB_ENV = eval "$$($(BIN)/experiment-analytics db env)" &&
 
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
@@ -107,7 +109,7 @@ lint: install
 	$(BIN)/sqlfluff lint --processes 0 models tests analyses macros/statistics
 
 test: lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 bench: install
 	$(BIN)/experiment-analytics bench --events $(EVENTS)

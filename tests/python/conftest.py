@@ -24,6 +24,44 @@ from demo_warehouse import DemoWarehouse, build_demo_warehouse, compile_analyses
 from experiment_analytics.warehouse import ConnectionSettings, connect, embedded
 from experiment_analytics.warehouse.location import PGDATA_ENV
 
+# `make test` runs two pytest-xdist workers (`-n 2 --dist loadgroup`): each test folder is one
+# group, run whole by one worker, so a folder's session fixtures (its warehouse builds, the Spark
+# session) are built once per run, not once per worker. The folders are handed out in this
+# order, the longest first (times of the CI of 2026-12-01: Spark's shared setup alone 6 min), so
+# the two workers finish close together; a folder not listed here goes last.
+FOLDERS_LONGEST_FIRST = (
+    "spark",
+    "warehouse",
+    "onboarding",
+    "statistics",
+    "metabase",
+    "dashboards",
+    "preview",
+    "metabase_double",
+    "demo_data",
+)
+
+
+def _test_folder(item: pytest.Item) -> str:
+    parts = Path(item.fspath).relative_to(Path(__file__).parent).parts
+    return parts[0] if len(parts) > 1 else "."
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its folder's xdist group and order the folders longest first (the
+    order only matters to xdist's scheduler; a test's own order inside its folder is kept)."""
+
+    def rank(item: pytest.Item) -> int:
+        folder = _test_folder(item)
+        if folder in FOLDERS_LONGEST_FIRST:
+            return FOLDERS_LONGEST_FIRST.index(folder)
+        return len(FOLDERS_LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order inside a folder stays as collected
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(_test_folder(item)))
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _not_the_developers_server(tmp_path_factory: pytest.TempPathFactory) -> None:
