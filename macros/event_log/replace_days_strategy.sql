@@ -7,10 +7,13 @@
 
     A model whose rows belong to more than one day (unique_key a list of day columns, e.g.
     arm_day_pair_statistics: metric_date and paired_metric_date) has a row replaced when ANY of
-    its days is rebuilt. Rows whose days the new rows carry are replaced too (dbt's delete+insert
-    on the day columns): a model may rebuild more than the rebuilt days (arm_day_unit_entries
-    rebuilds every day from the earliest rebuilt one; the arm_day_* tables rebuild every day when
-    the units' pre-period changed). For a model that only selects rebuilt days this adds nothing.
+    its days is rebuilt.
+
+    A model that may select more than the rebuilt days (arm_day_unit_entries rebuilds every day
+    from the earliest rebuilt one; the arm_day_* tables rebuild every day when the units'
+    pre-period changed) says so with config replace_days_of_new_rows=true: the days its new
+    rows carry are deleted too (dbt's delete+insert on the day columns). The other models
+    select only rebuilt days, so they skip that extra pass over the new rows.
 
     The target's enforced contract constraints (primary key, unique, check; README "What the
     warehouse guarantees") are what stops a wrong row inside this transaction, so a target built
@@ -31,14 +34,16 @@
     {%- do assert_contract_constraints_in_place(arg_dict['target_relation']) -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     {%- set day_list = day_columns | join(', ') -%}
-    {#- one delete per day column (each uses the day's index), then the days the new rows carry #}
+    {#- one delete per day column (each uses the day's index) #}
     {%- for day_column in day_columns %}
     delete from {{ arg_dict['target_relation'] }}
     where {{ day_column }} in {{ rebuilt_days() }};
     {%- endfor %}
+    {%- if config.get('replace_days_of_new_rows', false) %}
 
     delete from {{ arg_dict['target_relation'] }}
     where ({{ day_list }}) in (select distinct {{ day_list }} from {{ arg_dict['temp_relation'] }});
+    {%- endif %}
 
     insert into {{ arg_dict['target_relation'] }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}

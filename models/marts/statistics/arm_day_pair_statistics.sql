@@ -27,6 +27,7 @@
         materialized='incremental' if replaces_days else 'table',
         incremental_strategy='replace_days' if replaces_days else none,
         unique_key=['metric_date', 'paired_metric_date'] if replaces_days else none,
+        replace_days_of_new_rows=replaces_days,
         on_schema_change='fail',
         indexes=[{'columns': ['metric_date']}, {'columns': ['paired_metric_date']}],
     )

@@ -24,6 +24,7 @@
         materialized='incremental' if replaces_days else 'table',
         incremental_strategy='replace_days' if replaces_days else none,
         unique_key='metric_date' if replaces_days else none,
+        replace_days_of_new_rows=replaces_days,
         on_schema_change='fail',
         indexes=[
             {'columns': ['experiment_id', 'variant_id', 'metric_date']},
