@@ -109,7 +109,7 @@ lint: install
 	$(BIN)/sqlfluff lint --processes 0 models tests analyses macros/statistics
 
 test: lint browser
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 bench: install
 	$(BIN)/experiment-analytics bench --events $(EVENTS)

@@ -24,11 +24,13 @@ from demo_warehouse import DemoWarehouse, build_demo_warehouse, compile_analyses
 from experiment_analytics.warehouse import ConnectionSettings, connect, embedded
 from experiment_analytics.warehouse.location import PGDATA_ENV
 
-# `make test` runs two pytest-xdist workers (`-n 2 --dist loadgroup`): each test folder is one
-# group, run whole by one worker, so a folder's session fixtures (its warehouse builds, the Spark
-# session) are built once per run, not once per worker. The folders are handed out in this
-# order, the longest first (times of the CI of 2026-12-01: Spark's shared setup alone 6 min), so
-# the two workers finish close together; a folder not listed here goes last.
+# `make test` runs two pytest-xdist workers (`-n 2 --dist loadscope`), and each test folder is
+# one scope, run whole by one worker (FolderScheduling below), so a folder's session fixtures
+# (its warehouse builds, the Spark session) are built once per run, not once per worker. The
+# folders are handed out in this order, the longest first (times of the CI of 2026-12-01: the
+# Spark folder's shared setup alone took 6 min), so the two workers finish close together; a
+# folder not listed here goes last. (Not xdist's `xdist_group` marks: `--dist loadgroup` does
+# not group at all with pytest 9.2, pytest-xdist issue #1386.)
 FOLDERS_LONGEST_FIRST = (
     "spark",
     "warehouse",
@@ -42,25 +44,34 @@ FOLDERS_LONGEST_FIRST = (
 )
 
 
-def _test_folder(item: pytest.Item) -> str:
-    parts = Path(item.fspath).relative_to(Path(__file__).parent).parts
-    return parts[0] if len(parts) > 1 else "."
+def _test_folder(nodeid: str) -> str:
+    """The folder under tests/python of a test's node id ("." for a test file directly there)."""
+    parts = nodeid.split("::", 1)[0].split("/")
+    return parts[2] if len(parts) > 3 and parts[:2] == ["tests", "python"] else "."
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test with its folder's xdist group and order the folders longest first (the
-    order only matters to xdist's scheduler; a test's own order inside its folder is kept)."""
+    """Order the folders longest first (xdist's scheduler hands out scopes in the collected
+    order, `--no-loadscope-reorder`); a test's order inside its folder is kept."""
 
     def rank(item: pytest.Item) -> int:
-        folder = _test_folder(item)
+        folder = _test_folder(item.nodeid)
         if folder in FOLDERS_LONGEST_FIRST:
             return FOLDERS_LONGEST_FIRST.index(folder)
         return len(FOLDERS_LONGEST_FIRST)
 
-    items.sort(key=rank)  # stable: the order inside a folder stays as collected
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_test_folder(item)))
+    items.sort(key=rank)  # stable
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """xdist's loadscope scheduling with one scope per test folder."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FolderScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _test_folder(nodeid)
+
+    return FolderScheduling(config, log)
 
 
 @pytest.fixture(scope="session", autouse=True)
