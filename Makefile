@@ -64,7 +64,8 @@ ifeq ($(TARGET),spark)
 # embedded PostgreSQL, loaded into the local Spark (.spark/), the project built there with dbt,
 # the card SQL compiled for Spark and published to the Metabase stand-in through a database of
 # engine sparksql (one process holds Spark's catalogue at a time, so each step runs after the
-# previous one ends). SPARK_NOT_BUILT: models not ported to Spark yet; SPARK_NOT_PUBLISHED:
+# previous one ends). SPARK_NOT_BUILT: models this command does not build on Spark yet (README
+# "Running on Apache Spark"); SPARK_NOT_PUBLISHED:
 # what reads them (dashboards, Metabase models, alerts), left out of the publish by name.
 SPARK_NOT_BUILT ?= variant_significance experiment_power stg_dbt__build_history \
 	int_arm_day_pre_period_ledger
