@@ -27,21 +27,11 @@ from experiment_analytics.warehouse.location import PGDATA_ENV
 # `make test` runs two pytest-xdist workers (`-n 2 --dist loadscope`), and each test folder is
 # one scope, run whole by one worker (FolderScheduling below), so a folder's session fixtures
 # (its warehouse builds, the Spark session) are built once per run, not once per worker. The
-# folders are handed out in this order, the longest first (times of the CI of 2026-12-01: the
-# Spark folder's shared setup alone took 6 min), so the two workers finish close together; a
-# folder not listed here goes last. (Not xdist's `xdist_group` marks: `--dist loadgroup` does
-# not group at all with pytest 9.2, pytest-xdist issue #1386.)
-FOLDERS_LONGEST_FIRST = (
-    "spark",
-    "warehouse",
-    "onboarding",
-    "statistics",
-    "metabase",
-    "dashboards",
-    "preview",
-    "metabase_double",
-    "demo_data",
-)
+# Spark folder is handed out first (the longest: its shared setup alone took 6 min in the CI of
+# 2026-12-01); the others keep their collected order, so any two folders one worker runs come
+# in the same order as in a one-process run. (Not xdist's `xdist_group` marks: `--dist
+# loadgroup` does not group at all with pytest 9.2, pytest-xdist issue #1386.)
+FOLDERS_FIRST = ("spark",)
 
 
 def _test_folder(nodeid: str) -> str:
@@ -51,16 +41,9 @@ def _test_folder(nodeid: str) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Order the folders longest first (xdist's scheduler hands out scopes in the collected
-    order, `--no-loadscope-reorder`); a test's order inside its folder is kept."""
-
-    def rank(item: pytest.Item) -> int:
-        folder = _test_folder(item.nodeid)
-        if folder in FOLDERS_LONGEST_FIRST:
-            return FOLDERS_LONGEST_FIRST.index(folder)
-        return len(FOLDERS_LONGEST_FIRST)
-
-    items.sort(key=rank)  # stable
+    """Put FOLDERS_FIRST first (xdist's scheduler hands out scopes in the collected order,
+    `--no-loadscope-reorder`); every other test keeps its collected order."""
+    items.sort(key=lambda item: _test_folder(item.nodeid) not in FOLDERS_FIRST)  # stable
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log):

@@ -168,24 +168,27 @@ def test_the_reader_cannot_write_or_create(roles_warehouse: RolesWarehouse, stat
 def test_a_relation_dbt_creates_anew_is_readable_without_a_regrant(
     roles_warehouse: RolesWarehouse,
 ):
+    # experiment_health: a table nothing depends on. dbt replaces a table by a swap that drops
+    # the old one with CASCADE, which would drop the views built on it (exp.v_active_experiments
+    # on analytics.experiments) from the session's shared demo warehouse, which later tests read.
     def oid() -> int:
         conn = connect(roles_warehouse.admin)
         with conn.cursor() as cur:
-            cur.execute("select 'analytics.experiments'::regclass::oid")
+            cur.execute("select 'analytics.experiment_health'::regclass::oid")
             value = cur.fetchone()[0]
         conn.close()
         return value
 
     before = oid()
     run_dbt(
-        ["run", "--select", "experiments", "--full-refresh"],
+        ["run", "--select", "experiment_health", "--full-refresh"],
         roles_warehouse.builder,
         target_path=roles_warehouse.target / "rerun",
     )
     assert oid() != before, "dbt replaced the table with a new relation"
     conn = connect(roles_warehouse.reader)
     with conn.cursor() as cur:
-        cur.execute("select count(*) from analytics.experiments")
+        cur.execute("select count(*) from analytics.experiment_health")
         assert cur.fetchone()[0] > 0
     conn.close()
 
