@@ -10,6 +10,7 @@ import datetime as dt
 import decimal
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg2
@@ -57,14 +58,7 @@ def run(
     max_rows: int = MAX_ROWS,
 ) -> dict[str, Any]:
     """Run a compiled query; a failure comes back as a `status: failed` result (HTTP 202)."""
-    started_at = dt.datetime.now(dt.UTC).isoformat()
-    clock = time.perf_counter()
-    base = {
-        "database_id": database_id,
-        "started_at": started_at,
-        "json_query": json_query,
-        "context": context,
-    }
+    base, clock = started(database_id, json_query, context)
     try:
         conn = psycopg2.connect(
             host=settings.host,
@@ -90,21 +84,60 @@ def run(
         return failed(str(exc).strip(), {**base, "native": compiled.sql})
     finally:
         conn.close()
+    columns = [(column.name, names[column.type_code]) for column in description]
+    return completed(
+        base,
+        columns,
+        rows,
+        type_of=base_type,
+        native_form={"query": native_sql, "params": None},
+        clock=clock,
+        max_rows=max_rows,
+    )
+
+
+def started(
+    database_id: int, json_query: dict[str, Any], context: str
+) -> tuple[dict[str, Any], float]:
+    """The fields every answer of a native query starts with, and the clock of its run."""
+    base = {
+        "database_id": database_id,
+        "started_at": dt.datetime.now(dt.UTC).isoformat(),
+        "json_query": json_query,
+        "context": context,
+    }
+    return base, time.perf_counter()
+
+
+def completed(
+    base: dict[str, Any],
+    columns: list[tuple[str, str]],
+    rows: Sequence[Sequence[Any]],
+    *,
+    type_of: Callable[[str], str],
+    native_form: dict[str, Any],
+    clock: float,
+    max_rows: int,
+) -> dict[str, Any]:
+    """A completed native query in Metabase's dataset shape, for any engine: `columns` are
+    (name, database type) pairs, `type_of` maps the engine's type names to Metabase's base
+    types, `native_form` is the query as the engine ran it, `clock` when the run started
+    (time.perf_counter)."""
     cols = []
-    for column in description:
-        database_type = names[column.type_code]
+    for name, database_type in columns:
+        metabase_type = type_of(database_type)
         cols.append(
             {
-                "name": column.name,
-                "display_name": humanize(column.name),
-                "base_type": base_type(database_type),
-                "effective_type": base_type(database_type),
+                "name": name,
+                "display_name": humanize(name),
+                "base_type": metabase_type,
+                "effective_type": metabase_type,
                 "database_type": database_type,
                 "source": "native",
-                "field_ref": ["field", column.name, {"base-type": base_type(database_type)}],
+                "field_ref": ["field", name, {"base-type": metabase_type}],
             }
         )
-    data_rows = [[_json_value(v) for v in row] for row in rows]
+    data_rows = [[_json_value(value) for value in row] for row in rows]
     return {
         **base,
         "status": "completed",
@@ -113,7 +146,7 @@ def run(
         "data": {
             "rows": data_rows,
             "cols": cols,
-            "native_form": {"query": native_sql, "params": None},
+            "native_form": native_form,
             "results_timezone": "UTC",
             "results_metadata": {"columns": cols},
             "rows_truncated": max_rows if len(data_rows) == max_rows else None,

@@ -13,18 +13,17 @@ filter values bound as parameters.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
-from experiment_analytics.metabase_double.catalogue import (
-    CatalogueColumn,
-    CatalogueTable,
-    humanize,
+from experiment_analytics.metabase_double.catalogue import CatalogueColumn, CatalogueTable
+from experiment_analytics.metabase_double.native_query import (
+    MAX_ROWS,
+    completed,
+    failed,
+    started,
 )
-from experiment_analytics.metabase_double.native_query import MAX_ROWS, _json_value, failed
 from experiment_analytics.native_query import CompiledQuery
 
 ENGINES = ("sparksql", "databricks")
@@ -129,46 +128,20 @@ def run_spark(
     max_rows: int = MAX_ROWS,
 ) -> dict[str, Any]:
     """Run a compiled native query on Spark; a failure is a `status: failed` result."""
-    base = {
-        "database_id": database_id,
-        "started_at": dt.datetime.now(dt.UTC).isoformat(),
-        "json_query": json_query,
-        "context": context,
-    }
-    clock = time.perf_counter()
+    base, clock = started(database_id, json_query, context)
     sql = _PARAMETER.sub(lambda m: "%" if m.group(1) == "%" else "?", compiled.sql)
     try:
         frame = _session().sql(sql, args=list(compiled.params) or None)
         rows = frame.limit(max_rows).collect()
     except Exception as exc:  # Spark's analysis and runtime errors
         return failed(str(exc).strip().splitlines()[0], {**base, "native": sql})
-    cols = []
-    for column in frame.schema.fields:
-        database_type = column.dataType.simpleString()
-        cols.append(
-            {
-                "name": column.name,
-                "display_name": humanize(column.name),
-                "base_type": spark_base_type(database_type),
-                "effective_type": spark_base_type(database_type),
-                "database_type": database_type,
-                "source": "native",
-                "field_ref": ["field", column.name, {"base-type": spark_base_type(database_type)}],
-            }
-        )
-    data_rows = [[_json_value(value) for value in row] for row in rows]
-    return {
-        **base,
-        "status": "completed",
-        "row_count": len(data_rows),
-        "running_time": int((time.perf_counter() - clock) * 1000),
-        "data": {
-            "rows": data_rows,
-            "cols": cols,
-            "native_form": {"query": sql, "params": compiled.params or None},
-            "results_timezone": "UTC",
-            "results_metadata": {"columns": cols},
-            "rows_truncated": max_rows if len(data_rows) == max_rows else None,
-            "insights": None,
-        },
-    }
+    columns = [(field.name, field.dataType.simpleString()) for field in frame.schema.fields]
+    return completed(
+        base,
+        columns,
+        rows,
+        type_of=spark_base_type,
+        native_form={"query": sql, "params": compiled.params or None},
+        clock=clock,
+        max_rows=max_rows,
+    )
