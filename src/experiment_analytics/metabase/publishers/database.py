@@ -182,19 +182,6 @@ class DatabaseStep(Step):
             return relations
         return {key: columns for key, columns in relations.items() if key in present}
 
-    def _not_built(self) -> tuple[str, ...]:
-        """The models (names) whose relation the warehouse lacks; none on PostgreSQL."""
-        present = self.ctx.specs.relations_in_warehouse
-        if present is None:
-            return ()
-        return tuple(
-            sorted(
-                model.name
-                for model in self.ctx.specs.project.models.values()
-                if (model.schema, model.alias) not in present
-            )
-        )
-
     def _missing(self) -> list[str]:
         return [
             f"{schema}.{table}.{column}"
@@ -250,7 +237,7 @@ class DatabaseStep(Step):
             settings.database_name,
             api_key=settings.api_key,
             verbose=settings.verbose,
-            not_built=self._not_built(),
+            relations_in_warehouse=self.ctx.specs.relations_in_warehouse,
         )
         _logger.info("model metadata (dbt-metabase): %s", line)
         self.summary.notes.append(f"model metadata (dbt-metabase): {line}")
