@@ -148,7 +148,7 @@ diversity_score diversity
 {%- endmacro %}
 
 
-{% macro significance_ctes(unit_totals, variants, experiments, latency_observations=none, metric_names=none) -%}
+{% macro significance_ctes(unit_totals, variants, experiments, latency_observations=none, metric_names=none, latency_buckets=none) -%}
 {%- set alpha = var('statistics_alpha', 0.05) -%}
 {%- set tuning_units = var('statistics_sequential_tuning_units', 5000) -%}
 {%- set use_cuped = var('statistics_cuped', true) -%}
@@ -508,6 +508,209 @@ significance_quantile_bounds as (
 
 ),
 
+{%- endif %}
+
+{%- if latency_buckets %}
+
+{#
+    The same quantile test from mergeable per-bucket sums (the log-spaced latency grid; model
+    arm_day_pair_latency_buckets, summed over a window's day pairs per arm and bucket: the
+    caller's `latency_buckets`), constant time in the data's size (analyses/dashboards/README.md
+    "The latency quantile test over any window"). Differences from the per-observation test above,
+    each within one bucket (relative width gamma - 1 = 1.005 %):
+    - every order statistic (the quantile's two, percentile_cont-interpolated, and the
+      interval's) is interpolated linearly inside its bucket between the bucket's smallest and
+      largest latency (macro latency_bucket_order_statistic: exact at both ends of every bucket);
+    - the indicator's threshold is the upper edge of the bucket holding the quantile (every
+      latency of that bucket and below counts as "<= quantile");
+    - the units are the arm's units in the window (window_arm_units: as for every other metric),
+      a unit without a measured latency counting with 0 of 0.
+#}
+significance_latency_cumulated as (
+
+    select
+        *,
+        rank_through - bucket_count as rank_before,
+        sum(bucket_count) over (partition by experiment_id, variant_id) as latency_count,
+        sum(below_pair_products) over (partition by experiment_id, variant_id) as total_pair_products
+
+    from (
+        select
+            experiment_id,
+            variant_id,
+            latency_bucket,
+            bucket_count,
+            latency_min_ms,
+            latency_max_ms,
+            below_pair_products,
+            sum(bucket_count) over arm_buckets as rank_through,
+            sum(below_pair_products) over arm_buckets as below_pair_through,
+            sum(below_total_products) over arm_buckets as below_total_through
+
+        from (
+            select
+                experiment_id,
+                variant_id,
+                latency_bucket,
+                cast(generation_count as {{ sql_type('double precision') }}) as bucket_count,
+                latency_min_ms,
+                latency_max_ms,
+                below_pair_products,
+                below_total_products
+            from {{ latency_buckets }}
+            where generation_count > 0
+        ) as window_buckets
+
+        window arm_buckets as (
+            partition by experiment_id, variant_id order by latency_bucket asc rows unbounded preceding
+        )
+    ) as cumulated
+
+),
+
+significance_quantile_values as (
+
+    select
+        experiment_id,
+        variant_id,
+        max(latency_count) as observation_count,
+        max(total_pair_products) as total_pair_products,
+        {%- for quantile in quantiles %}
+        {%- set position = '(1.0 + (latency_count - 1) * ' ~ quantile[1] ~ ')' %}
+        {{ latency_bucket_order_statistic('floor(' ~ position ~ ')') }}
+        + max({{ position }} - floor({{ position }})) * (
+            {{ latency_bucket_order_statistic('least(floor(' ~ position ~ ') + 1, latency_count)') }}
+            - {{ latency_bucket_order_statistic('floor(' ~ position ~ ')') }}
+        ) as quantile_value_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from significance_latency_cumulated
+
+    group by 1, 2
+
+),
+
+significance_quantile_thresholds as (
+
+    select
+        quantile_values.*,
+        {%- for quantile in quantiles %}
+        {{ latency_histogram_bucket('quantile_values.quantile_value_' ~ loop.index) }} as threshold_bucket_{{ loop.index }},
+        {%- endfor %}
+        window_arm_units.unit_count
+
+    from significance_quantile_values as quantile_values
+    inner join window_arm_units
+        on
+            quantile_values.experiment_id = window_arm_units.experiment_id
+            and quantile_values.variant_id = window_arm_units.variant_id
+
+),
+
+{#- per arm and level: the sums over units of b, b^2 and b x n at the threshold (b: the unit's
+    latencies at or below it, n: all its latencies), exact, in numeric: the cumulated sums at
+    the last bucket with latencies at or below the threshold's (they never decrease; the
+    quantile may lie in an empty bucket between two others) -#}
+significance_quantile_unit_sums as (
+
+    select
+        thresholds.experiment_id,
+        thresholds.variant_id,
+        thresholds.observation_count,
+        thresholds.unit_count,
+        cast(thresholds.total_pair_products as {{ sql_type('numeric') }}) as sum_nn,
+        {%- for quantile in quantiles %}
+        cast(max(case when cumulated.latency_bucket <= thresholds.threshold_bucket_{{ loop.index }}
+            then cumulated.rank_through end) as {{ sql_type('numeric') }}) as sum_b_{{ loop.index }},
+        cast(max(case when cumulated.latency_bucket <= thresholds.threshold_bucket_{{ loop.index }}
+            then cumulated.below_pair_through end) as {{ sql_type('numeric') }}) as sum_bb_{{ loop.index }},
+        cast(max(case when cumulated.latency_bucket <= thresholds.threshold_bucket_{{ loop.index }}
+            then cumulated.below_total_through end) as {{ sql_type('numeric') }}) as sum_bn_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from significance_quantile_thresholds as thresholds
+    inner join significance_latency_cumulated as cumulated
+        on
+            thresholds.experiment_id = cumulated.experiment_id
+            and thresholds.variant_id = cumulated.variant_id
+
+    group by 1, 2, 3, 4, 5
+
+),
+
+significance_quantile_sigmas as (
+
+    select
+        experiment_id,
+        variant_id,
+        observation_count,
+        unit_count,
+        {%- for quantile in quantiles %}
+        case when unit_count >= 2 then sqrt(cast(
+            {{ ratio_metric_unit_variance(
+                'sum_b_' ~ loop.index ~ ' / unit_count',
+                'cast(observation_count as ' ~ sql_type('numeric') ~ ') / unit_count',
+                '(sum_bb_' ~ loop.index ~ ' - sum_b_' ~ loop.index ~ ' * sum_b_' ~ loop.index ~ ' / unit_count) / (unit_count - 1)',
+                '(sum_nn - cast(observation_count as ' ~ sql_type('numeric') ~ ') * observation_count / unit_count) / (unit_count - 1)',
+                '(sum_bn_' ~ loop.index ~ ' - sum_b_' ~ loop.index ~ ' * observation_count / unit_count) / (unit_count - 1)',
+            ) }} / unit_count as {{ sql_type('double precision') }})) end as sigma_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from significance_quantile_unit_sums
+
+),
+
+significance_quantile_ranks as (
+
+    select
+        sigmas.experiment_id,
+        sigmas.variant_id,
+        sigmas.observation_count,
+        sigmas.unit_count,
+        {%- for quantile in quantiles %}
+        greatest(
+            1.0,
+            floor(sigmas.observation_count * (
+                {{ quantile[1] }} - critical_values.normal_critical_value * sigmas.sigma_{{ loop.index }}
+            ))
+        ) as lower_rank_{{ loop.index }},
+        least(
+            sigmas.observation_count * 1.0,
+            ceiling(sigmas.observation_count * (
+                {{ quantile[1] }} + critical_values.normal_critical_value * sigmas.sigma_{{ loop.index }}
+            ))
+        ) as upper_rank_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from significance_quantile_sigmas as sigmas
+    cross join significance_critical_values as critical_values
+
+),
+
+{#- the order statistics at the interval's ranks (linear inside their bucket) -#}
+significance_quantile_bounds as (
+
+    select
+        ranks.experiment_id,
+        ranks.variant_id,
+        {%- for quantile in quantiles %}
+        {{ latency_bucket_order_statistic('ranks.lower_rank_' ~ loop.index) }} as lower_value_{{ loop.index }},
+        {{ latency_bucket_order_statistic('ranks.upper_rank_' ~ loop.index) }} as upper_value_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from significance_quantile_ranks as ranks
+    inner join significance_latency_cumulated as cumulated
+        on
+            ranks.experiment_id = cumulated.experiment_id
+            and ranks.variant_id = cumulated.variant_id
+
+    group by 1, 2
+
+),
+{%- endif %}
+
+{%- if latency_observations or latency_buckets %}
+
 significance_quantile_arm_estimates as (
 
     {%- for quantile in quantiles %}
@@ -553,7 +756,7 @@ significance_arm_estimates as (
 
     from (
         select * from significance_ratio_arm_estimates
-        {%- if latency_observations %}
+        {%- if latency_observations or latency_buckets %}
         union all
         select * from significance_quantile_arm_estimates
         {%- endif %}

@@ -452,3 +452,46 @@ window_arm_metric_statistics as (
 
 )
 {%- endmacro %}
+
+
+{#
+    The latency quantile test's input for a window (significance_ctes' latency_buckets): the rows
+    of arm_day_pair_latency_buckets (`buckets`) with BOTH days among `days` (a CTE of
+    experiment_id, variant_id, metric_date: the window's days per arm; none: every day), summed per
+    arm and latency bucket.
+#}
+{% macro window_latency_bucket_sums(buckets, days=none) -%}
+    select
+        buckets.experiment_id,
+        buckets.variant_id,
+        buckets.latency_bucket,
+        sum(buckets.generation_count) as generation_count,
+        min(buckets.latency_min_ms) as latency_min_ms,
+        max(buckets.latency_max_ms) as latency_max_ms,
+        sum(buckets.below_pair_products) as below_pair_products,
+        sum(buckets.below_total_products) as below_total_products
+
+    from {{ buckets }} as buckets
+    {%- if days %}
+    {#- semi-joins (hashed): the days CTE is small, its row count unknown to the planner #}
+    where
+        exists (
+            select 1
+            from {{ days }} as later_days
+            where
+                buckets.experiment_id = later_days.experiment_id
+                and buckets.variant_id = later_days.variant_id
+                and buckets.metric_date = later_days.metric_date
+        )
+        and exists (
+            select 1
+            from {{ days }} as earlier_days
+            where
+                buckets.experiment_id = earlier_days.experiment_id
+                and buckets.variant_id = earlier_days.variant_id
+                and buckets.paired_metric_date = earlier_days.metric_date
+        )
+    {%- endif %}
+
+    group by 1, 2, 3
+{%- endmacro %}

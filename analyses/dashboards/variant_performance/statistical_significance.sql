@@ -5,8 +5,9 @@
     this card equals variant_significance row for row (tests/python/statistics/
     test_statistics_end_to_end.py). The window's per-unit sums come from arm_day_pair_statistics
     (the rows with both days in the window: constant time in the data's size; design in
-    analyses/dashboards/README.md). Latency quantiles need the generations themselves: those of
-    the window's days (per arm).
+    analyses/dashboards/README.md); the latency quantile test sums the window's day pairs of
+    arm_day_pair_latency_buckets per arm and latency bucket (constant time too; README there,
+    "The latency quantile test over any window").
     Filters: experiment -> arm_day_pair_statistics.experiment_name, date range -> .metric_date.
 #}
 with
@@ -42,24 +43,13 @@ experiments as (
     ref('unit_pre_period_statistics'),
 ) }},
 
-latency_observations as (
+window_latency_buckets as (
 
-    select
-        generations.experiment_id,
-        generations.variant_id,
-        generations.unit_id,
-        generations.latency_ms
-    from {{ ref('generations') }} as generations
-    inner join window_days
-        on
-            generations.experiment_id = window_days.experiment_id
-            and generations.variant_id = window_days.variant_id
-            and generations.generated_date = window_days.metric_date
-    where generations.latency_ms is not null
+    {{ window_latency_bucket_sums(ref('arm_day_pair_latency_buckets'), 'window_days') }}
 
 ),
 
-{{ significance_ctes(none, 'variants', 'experiments', 'latency_observations') }},
+{{ significance_ctes(none, 'variants', 'experiments', latency_buckets='window_latency_buckets') }},
 
 statistical_significance as (
 

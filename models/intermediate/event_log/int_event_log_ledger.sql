@@ -19,6 +19,7 @@
 -- depends_on: {{ ref('daily_quality_metrics') }}
 -- depends_on: {{ ref('constraint_violations') }}
 -- depends_on: {{ ref('daily_request_metrics') }}
+-- depends_on: {{ ref('hourly_latency_percentiles') }}
 -- depends_on: {{ ref('daily_model_costs') }}
 -- depends_on: {{ ref('unit_daily_statistics') }}
 -- depends_on: {{ ref('int_variant_days') }}
@@ -27,6 +28,7 @@
 {%- if arm_day_statistics_replace_days() %}
 -- depends_on: {{ ref('arm_day_pair_statistics') }}
 -- depends_on: {{ ref('arm_day_unit_entries') }}
+-- depends_on: {{ ref('arm_day_pair_latency_buckets') }}
 -- depends_on: {{ ref('int_arm_day_pre_period_ledger') }}
 {%- endif %}
 

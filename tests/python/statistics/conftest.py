@@ -224,6 +224,7 @@ def statistics_warehouse(new_database, tmp_path_factory) -> StatisticsWarehouse:
         "experiment_power",
         "arm_day_pair_statistics",
         "arm_day_unit_entries",
+        "arm_day_pair_latency_buckets",
     ]
     run_dbt(["seed"], settings, target_path=target)  # token prices (cost_per_request)
     run_dbt(["run", *selection], settings, target_path=target)
@@ -232,7 +233,8 @@ def statistics_warehouse(new_database, tmp_path_factory) -> StatisticsWarehouse:
             "test",
             "--select",
             "unit_daily_statistics variant_significance experiment_health experiment_power "
-            "unit_pre_period_statistics arm_day_pair_statistics arm_day_unit_entries",
+            "unit_pre_period_statistics arm_day_pair_statistics arm_day_unit_entries "
+            "arm_day_pair_latency_buckets",
         ],
         settings,
         target_path=target,

@@ -290,6 +290,73 @@ def _quantile_arm(latencies: np.ndarray, units: np.ndarray, level: float) -> dic
     }
 
 
+# The latency histogram grid of macros/statistics/latency_histograms.sql (default accuracy 0.005).
+HISTOGRAM_GAMMA = (1.0 + 0.005) / (1.0 - 0.005)
+
+
+def latency_bucket(latency: float) -> int:
+    return math.floor(math.log(latency) / math.log(HISTOGRAM_GAMMA)) if latency > 0 else -1000000
+
+
+def _histogram_quantile_arm(
+    latencies: np.ndarray, units: np.ndarray, level: float, unit_ids: list
+) -> dict:
+    """The quantile test from the latency histogram (analyses/dashboards/README.md "The latency
+    quantile test over any window"): order statistics interpolated inside their bucket, the
+    indicator at the upper edge of the quantile's bucket; over the arm's units
+    `unit_ids` (a unit without a latency counts with 0 of 0)."""
+    buckets = np.array([latency_bucket(x) for x in latencies], dtype=np.int64)
+    total = len(latencies)
+    grid = sorted(set(buckets.tolist()))
+    counts = {b: int((buckets == b).sum()) for b in grid}
+    lows = {b: float(latencies[buckets == b].min()) for b in grid}
+    highs = {b: float(latencies[buckets == b].max()) for b in grid}
+    through, running = {}, 0
+    for b in grid:
+        running += counts[b]
+        through[b] = running
+
+    def holding(rank: float) -> int:
+        return next(b for b in grid if through[b] - counts[b] < rank <= through[b])
+
+    def interpolated(rank: float) -> float:
+        b = holding(rank)
+        if counts[b] == 1:
+            return lows[b]
+        return lows[b] + (rank - (through[b] - counts[b]) - 1.0) / (counts[b] - 1.0) * (
+            highs[b] - lows[b]
+        )
+
+    h = 1.0 + (total - 1) * level
+    low_rank, high_rank = math.floor(h), min(math.floor(h) + 1, total)
+    value = interpolated(low_rank) + (h - low_rank) * (
+        interpolated(high_rank) - interpolated(low_rank)
+    )
+    threshold = latency_bucket(value)
+    index = {u: i for i, u in enumerate(unit_ids)}
+    below = np.zeros(len(unit_ids))
+    measured = np.zeros(len(unit_ids))
+    for unit, bucket in zip(units, buckets, strict=True):
+        measured[index[unit]] += 1
+        below[index[unit]] += bucket <= threshold
+    n = len(unit_ids)
+    r = below.mean() / measured.mean()
+    sigma = math.sqrt(np.var((below - r * measured) / measured.mean(), ddof=1) / n)
+    lower = max(1, math.floor(total * (level - Z * sigma)))
+    upper = min(total, math.ceil(total * (level + Z * sigma)))
+    se = (interpolated(upper) - interpolated(lower)) / (2 * Z)
+    return {
+        "n": n,
+        "value": value,
+        "variance": se**2 * n,
+        "denominator": float(total),
+        "t": False,
+        "covariate": None,
+        "covariate_variance": None,
+        "covariance": None,
+    }
+
+
 def holm(p: np.ndarray) -> np.ndarray:
     order = np.argsort(p, kind="stable")
     m = len(p)
@@ -315,9 +382,12 @@ def significance(
     start: date | None = None,
     end: date | None = None,
     excluded: frozenset[date] = frozenset(),
+    *,
+    histogram: bool = False,
 ) -> dict:
     """{(experiment_id, treatment_variant_id, metric_name): row dict} like variant_significance,
-    over the days from start to end but the excluded ones."""
+    over the days from start to end but the excluded ones; histogram: the latency quantile test
+    from the latency histogram, as the Statistical Significance card computes it."""
     totals = unit_totals(raw, start, end, excluded)
     by_variant: dict[int, list[tuple]] = defaultdict(list)
     for (experiment_id, variant_id, unit_id), unit in totals.items():
@@ -379,12 +449,16 @@ def significance(
                 pair = []
                 for variant_id in (control_id, treatment_id):
                     values = latencies[variant_id]
+                    observations = (
+                        np.array([v[0] for v in values], dtype=float),
+                        np.array([v[1] for v in values]),
+                    )
                     pair.append(
-                        _quantile_arm(
-                            np.array([v[0] for v in values], dtype=float),
-                            np.array([v[1] for v in values]),
-                            level,
+                        _histogram_quantile_arm(
+                            *observations, level, [k[2] for k in totals if k[1] == variant_id]
                         )
+                        if histogram
+                        else _quantile_arm(*observations, level)
                     )
                 arms[metric] = (pair[0], pair[1])
             for metric, (c, t) in arms.items():
