@@ -148,7 +148,9 @@ diversity_score diversity
 {%- endmacro %}
 
 
-{% macro significance_ctes(unit_totals, variants, experiments, latency_observations=none, metric_names=none, latency_buckets=none) -%}
+{% macro significance_ctes(
+    unit_totals, variants, experiments, latency_observations=none, metric_names=none, latency_buckets=none
+) -%}
 {%- set alpha = var('statistics_alpha', 0.05) -%}
 {%- set tuning_units = var('statistics_sequential_tuning_units', 5000) -%}
 {%- set use_cuped = var('statistics_cuped', true) -%}
