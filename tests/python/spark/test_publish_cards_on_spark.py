@@ -39,6 +39,8 @@ WAITING_ON_SPARK = {
     "statistical_significance": "reads arm_day_pair_statistics and arm_day_unit_entries "
     "(the card tables, not ported to Spark yet)",
     "variant_performance__power_and_time_to_decision": "reads arm_day_pair_statistics",
+    # (where dbt builds the card tables on Spark, `make demo TARGET=spark`, both cards' queries
+    # fail Spark's analysis: tried 2026-12-02; README "Running on Apache Spark")
     "alert_stale_analytics": "reads stg_dbt__build_history (no build history on Spark yet)",
 }
 # The queries that return no rows on the test data at its end, with the reason (an alert returns
@@ -169,23 +171,25 @@ def test_card_and_alert_sql_returns_on_spark_what_it_returns_on_postgresql(
 
 
 # ---- publishing to a Metabase database of engine sparksql ----------------------------------
-def _waiting_to_publish() -> list[str]:
-    """The dashboards, Metabase models and alerts with a query in WAITING_ON_SPARK: left out of
-    the publish by name (`--exclude`)."""
+def _waiting_to_publish(engines, manifests) -> list[str]:
+    """The dashboards, Metabase models and alerts with a query of WAITING_ON_SPARK that reads a
+    model the Spark build lacks: left out of the publish by name (`--exclude`)."""
+    analyses = _analyses(manifests["spark"])
+    waiting = {
+        name
+        for name in WAITING_ON_SPARK
+        if _missing_on_spark(engines, manifests["spark"], analyses[name])
+    }
     dashboards = [
         parse_dashboard(path)
         for path in sorted((PROJECT_DIR / "metabase" / "dashboards").glob("*.yml"))
     ]
     config = parse_publisher(PROJECT_DIR / "metabase" / "publisher.yml")
     excluded = [
-        spec.dashboard
-        for spec in dashboards
-        if any(card.query in WAITING_ON_SPARK for card in spec.cards)
+        spec.dashboard for spec in dashboards if any(card.query in waiting for card in spec.cards)
     ]
     excluded += [
-        item.key
-        for item in (*config.metabase_models, *config.alerts)
-        if item.query in WAITING_ON_SPARK
+        item.key for item in (*config.metabase_models, *config.alerts) if item.query in waiting
     ]
     return excluded
 
@@ -222,9 +226,10 @@ def _publish(double, compiled, target_path: Path, monkeypatch, *extra: str) -> t
 
 
 def test_publishes_the_spark_build_to_a_sparksql_database_then_writes_nothing(
-    manifests, compiled, spark_double, tmp_path, monkeypatch, capsys
+    engines, manifests, compiled, spark_double, tmp_path, monkeypatch, capsys
 ):
-    excludes = [arg for key in _waiting_to_publish() for arg in ("--exclude", key)]
+    waiting = _waiting_to_publish(engines, manifests)
+    excludes = [arg for key in waiting for arg in ("--exclude", key)]
     options = ["--metabase-database", DATABASE, "--add-database", *excludes]
     code, first = _publish(spark_double, compiled, tmp_path / "first", monkeypatch, *options)
     assert code == cli.EXIT_OK, capsys.readouterr().err
@@ -243,7 +248,7 @@ def test_publishes_the_spark_build_to_a_sparksql_database_then_writes_nothing(
     assert {dashboard["name"] for dashboard in dashboards} == {
         parse_dashboard(path).name
         for path in (PROJECT_DIR / "metabase" / "dashboards").glob("*.yml")
-        if path.stem not in _waiting_to_publish()
+        if path.stem not in waiting
     }
     for kind in ("alert", "subscription"):
         assert first["counts"][kind]["created"] > 0, first["counts"]
