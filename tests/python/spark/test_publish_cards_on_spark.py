@@ -42,6 +42,8 @@ WAITING_ON_SPARK = {
     # (where dbt builds the card tables on Spark, `make demo TARGET=spark`, both cards' queries
     # fail Spark's analysis: tried 2026-12-02; README "Running on Apache Spark")
     "alert_stale_analytics": "reads stg_dbt__build_history (no build history on Spark yet)",
+    "latency_and_cost__latency_over_time": "reads hourly_latency_percentiles (a mart added "
+    "2026-12-02, not in this folder's Spark build yet: conftest.py PORTED_MARTS)",
 }
 # The queries that return no rows on the test data at its end, with the reason (an alert returns
 # rows only at the check where its condition starts to hold).
