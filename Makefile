@@ -67,8 +67,7 @@ ifeq ($(TARGET),spark)
 # previous one ends). SPARK_NOT_BUILT: models this command does not build on Spark yet (README
 # "Running on Apache Spark"); SPARK_NOT_PUBLISHED:
 # what reads them (dashboards, Metabase models, alerts), left out of the publish by name.
-SPARK_NOT_BUILT ?= variant_significance experiment_power stg_dbt__build_history \
-	int_arm_day_pre_period_ledger
+SPARK_NOT_BUILT ?= variant_significance experiment_power
 SPARK_NOT_PUBLISHED ?= variant_performance stale_analytics
 MB_DOUBLE_PORT ?= 3000
 demo: up

@@ -15,10 +15,10 @@
 {%- endmacro %}
 
 {% macro build_history_ddl() -%}
-{%- if target.type == 'spark' -%}
-    {#- not kept on Spark yet (README "Running on Apache Spark"): a statement that does nothing -#}
-    select 'build history not kept on Spark' as note
-    {%- else -%}
+    {{ return(adapter.dispatch('build_history_ddl', 'experiment_analytics')()) }}
+{%- endmacro %}
+
+{% macro default__build_history_ddl() -%}
     create schema if not exists {{ target.schema }};
     create table if not exists {{ build_history_relation() }} (
         invocation_id text primary key,
@@ -31,14 +31,32 @@
         nodes_skipped integer not null,
         is_complete_success boolean not null
     );
+{%- endmacro %}
+
+{#
+    On Spark: a parquet table, the same columns in Spark's types (timestamps are instants shown
+    in the session's UTC). Spark has no primary key: the on-run-end hook inserts a row only when
+    its invocation_id is not there yet. A hook is one statement on Spark: the schema is created
+    first by its own statement.
+#}
+{% macro spark__build_history_ddl() -%}
+    {%- if execute -%}
+        {%- do run_query('create schema if not exists ' ~ target.schema) -%}
     {%- endif -%}
+    create table if not exists {{ build_history_relation() }} (
+        invocation_id string not null,
+        command string not null,
+        started_at timestamp not null,
+        finished_at timestamp not null,
+        models_in_project int not null,
+        models_built int not null,
+        nodes_failed int not null,
+        nodes_skipped int not null,
+        is_complete_success boolean not null
+    ) using parquet
 {%- endmacro %}
 
 {% macro record_build_history(results) -%}
-{%- if target.type == 'spark' -%}
-    {#- not kept on Spark yet (README "Running on Apache Spark"): a statement that does nothing -#}
-    select 'build history not kept on Spark' as note
-    {%- else -%}
     {%- if execute -%}
         {%- set models = [] -%}
         {%- for node in graph.nodes.values() -%}
@@ -61,20 +79,41 @@
         {%- endfor -%}
         {%- set complete = (built | unique | list | length) == (models | length)
             and failed | length == 0 and skipped | length == 0 -%}
+        {{ adapter.dispatch('insert_build_history', 'experiment_analytics')(
+            models | length, built | unique | list | length, failed | length, skipped | length, complete) }}
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__insert_build_history(models_in_project, models_built, nodes_failed, nodes_skipped, complete) -%}
         insert into {{ build_history_relation() }} values (
             '{{ invocation_id }}',
             '{{ flags.WHICH }}',
             '{{ run_started_at.isoformat() }}'::timestamptz,
             clock_timestamp(),
-            {{ models | length }},
-            {{ built | unique | list | length }},
-            {{ failed | length }},
-            {{ skipped | length }},
+            {{ models_in_project }},
+            {{ models_built }},
+            {{ nodes_failed }},
+            {{ nodes_skipped }},
             {{ 'true' if complete else 'false' }}
         )
         on conflict (invocation_id) do nothing
-    {%- else -%}
-        select 1
-    {%- endif -%}
-    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__insert_build_history(models_in_project, models_built, nodes_failed, nodes_skipped, complete) -%}
+    insert into {{ build_history_relation() }}
+    select
+        '{{ invocation_id }}',
+        '{{ flags.WHICH }}',
+        timestamp'{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}',
+        current_timestamp(),
+        {{ models_in_project }},
+        {{ models_built }},
+        {{ nodes_failed }},
+        {{ nodes_skipped }},
+        {{ 'true' if complete else 'false' }}
+    where not exists (
+        select 1 from {{ build_history_relation() }} where invocation_id = '{{ invocation_id }}'
+    )
 {%- endmacro %}

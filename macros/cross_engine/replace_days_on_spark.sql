@@ -3,7 +3,9 @@
     replace_days_strategy.sql, a delete and an insert in one transaction).
 
     A Spark table of a model with incremental_strategy='replace_days' is partitioned by its UTC
-    day column (the model's unique_key; partition_by, when set, wins). A build then
+    day column (the model's unique_key; partition_by, when set, wins: a model whose rows belong
+    to more than one day, unique_key a list, names the one it is partitioned by, and must then
+    select every row of each partition it writes, see arm_day_pair_statistics). A build then
     1. drops the partitions of every day this build rebuilds (rebuilt_days(), read from
        int_event_log_days before the insert: also the days that now have no row at all, e.g.
        all their events quarantined; Spark's insert overwrite alone would keep those), and
@@ -33,7 +35,13 @@
 
 {% macro dbt_spark_get_incremental_sql(strategy, source, target, existing, unique_key, incremental_predicates) %}
     {%- if strategy == 'replace_days' -%}
-        {{ spark_replace_days_sql(source, target, existing, unique_key) }}
+        {#- the partition column: partition_by when set (a model whose unique_key lists more than
+            one day column, e.g. arm_day_pair_statistics), else the unique_key #}
+        {%- set partition_by = config.get('partition_by') -%}
+        {%- if partition_by is not string and partition_by is not none and partition_by | length == 1 -%}
+            {%- set partition_by = partition_by[0] -%}
+        {%- endif -%}
+        {{ spark_replace_days_sql(source, target, existing, partition_by or unique_key) }}
     {%- else -%}
         {{ dbt_spark.dbt_spark_get_incremental_sql(strategy, source, target, existing, unique_key, incremental_predicates) }}
     {%- endif -%}
@@ -43,8 +51,9 @@
 {% macro spark_replace_days_sql(source, target, existing, day_column) %}
     {%- if day_column is not string -%}
         {{ exceptions.raise_compiler_error(
-            "incremental_strategy 'replace_days' needs unique_key = the model's UTC day column, got "
-            ~ day_column) }}
+            "incremental_strategy 'replace_days' on Spark needs one day column to partition by:"
+            ~ " unique_key = the model's UTC day column, or partition_by = one of its unique_key's"
+            ~ " day columns; got " ~ day_column) }}
     {%- endif -%}
     {%- set rebuilt = run_query('select cast(occurred_date as string) from ' ~ rebuilt_days() ~ ' as days') -%}
     {%- set partitions = [] -%}

@@ -59,3 +59,25 @@
 {% macro spark__text_hash64(text_expression) -%}
     cast(xxhash64({{ text_expression }}) as decimal(20, 0))
 {%- endmacro %}
+
+
+{#
+    A 64-bit hash of a text value as a whole number that sums without overflow: numeric on
+    PostgreSQL, decimal(38, 0) on Spark (its sum stays decimal(38, 0): 10^19 hashes). A column
+    of such sums is declared numeric(38,0) in a contract, which both engines match.
+#}
+{% macro text_hash64_numeric(text_expression) -%}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('text_hash64_numeric', 'experiment_analytics')(text_expression)) }}
+    {%- else -%}
+        {{ return(default__text_hash64_numeric(text_expression)) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__text_hash64_numeric(text_expression) -%}
+    {{ text_hash64(text_expression) }}::numeric
+{%- endmacro %}
+
+{% macro spark__text_hash64_numeric(text_expression) -%}
+    cast(xxhash64({{ text_expression }}) as decimal(38, 0))
+{%- endmacro %}

@@ -38,3 +38,21 @@
 {% macro spark__events_occurred_date() -%}
     occurred_date
 {%- endmacro %}
+
+
+{# The start of the UTC hour of a timestamp (timestamptz on PostgreSQL, timestamp on Spark). #}
+{% macro utc_hour_start(timestamp_expression) -%}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('utc_hour_start', 'experiment_analytics')(timestamp_expression)) }}
+    {%- else -%}
+        {{ return(default__utc_hour_start(timestamp_expression)) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__utc_hour_start(timestamp_expression) -%}
+    date_trunc('hour', {{ timestamp_expression }}, 'UTC')
+{%- endmacro %}
+
+{% macro spark__utc_hour_start(timestamp_expression) -%}
+    date_trunc('HOUR', {{ timestamp_expression }})
+{%- endmacro %}

@@ -17,8 +17,9 @@
     a card table (the ledger, built after them, kept its old row): every day again.
 #}
 
-{# True where the card tables replace days (PostgreSQL); on Spark, not ported yet, they are
-   plain tables rebuilt in full (README "Running on Apache Spark"). #}
+{# True where arm_day_pair_latency_buckets replaces days (PostgreSQL); on Spark, not ported
+   yet, it is a plain table rebuilt in full (README "Running on Apache Spark"). The card tables
+   arm_day_pair_statistics and arm_day_unit_entries replace days on both engines. #}
 {% macro arm_day_statistics_replace_days() -%}
     {%- if adapter is defined -%}
         {{ return(adapter.type() != 'spark') }}
@@ -32,7 +33,7 @@
 {% macro arm_day_pre_period_fingerprint(pre_period, through_date) -%}
     select
         count(*) as unit_count,
-        coalesce(sum(hashtextextended(pre_period::text, 0)::numeric), 0) as pre_period_fingerprint
+        coalesce(sum({{ text_hash64_numeric(row_text('pre_period')) }}), 0) as pre_period_fingerprint
     from {{ pre_period }} as pre_period
     where pre_period.assigned_date <= {{ through_date }}
 {%- endmacro %}

@@ -20,14 +20,18 @@
     when the pre-period of the units already counted changed (macro
     arm_day_statistics_rebuild_every_day: unit_pre_period_statistics is not part of the event
     log; the decision is written there and in the README).
-#}{#- not ported to Spark yet: rebuilt in full there (README "Running on Apache Spark") -#}
-{%- set replaces_days = arm_day_statistics_replace_days() -%}
-{{
+
+    On Spark the table is partitioned by metric_date (partition_by) and a build writes whole
+    partitions: it computes every pair whose metric_date is on or after the earliest rebuilt day
+    (macro pair_day_recomputed), from the units active on those days.
+#}
+{{-
     config(
-        materialized='incremental' if replaces_days else 'table',
-        incremental_strategy='replace_days' if replaces_days else none,
-        unique_key=['metric_date', 'paired_metric_date'] if replaces_days else none,
-        replace_days_of_new_rows=replaces_days,
+        materialized='incremental',
+        incremental_strategy='replace_days',
+        unique_key=['metric_date', 'paired_metric_date'],
+        partition_by='metric_date',
+        replace_days_of_new_rows=true,
         on_schema_change='fail',
         indexes=[{'columns': ['metric_date']}, {'columns': ['paired_metric_date']}],
     )
@@ -66,7 +70,7 @@ unit_daily_statistics as {{ cte_not_materialized() }} (
 
         from unit_daily_statistics
 
-        where metric_date in {{ rebuilt_days() }}
+        where {{ pair_day_recomputed('metric_date') }}
 
     ),
 
@@ -141,8 +145,8 @@ unit_day_pairs as (
     {% if not every_day %}
         {#- only the pairs with a rebuilt day: the other pairs' rows stay -#}
         where
-            later_days.metric_date in {{ rebuilt_days() }}
-            or earlier_days.metric_date in {{ rebuilt_days() }}
+            {{ pair_day_recomputed('later_days.metric_date') }}
+            or {{ pair_day_recomputed('earlier_days.metric_date') }}
     {% endif %}
 
 ),

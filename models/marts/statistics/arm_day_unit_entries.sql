@@ -17,14 +17,12 @@
     on a full refresh and when the pre-period of the units already counted changed (macro
     arm_day_statistics_rebuild_every_day; README).
 #}
-{#- not ported to Spark yet: rebuilt in full there (README "Running on Apache Spark") -#}
-{%- set replaces_days = arm_day_statistics_replace_days() -%}
-{{
+{{-
     config(
-        materialized='incremental' if replaces_days else 'table',
-        incremental_strategy='replace_days' if replaces_days else none,
-        unique_key='metric_date' if replaces_days else none,
-        replace_days_of_new_rows=replaces_days,
+        materialized='incremental',
+        incremental_strategy='replace_days',
+        unique_key='metric_date',
+        replace_days_of_new_rows=true,
         on_schema_change='fail',
         indexes=[
             {'columns': ['experiment_id', 'variant_id', 'metric_date']},

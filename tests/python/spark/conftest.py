@@ -63,11 +63,17 @@ PORTED_MARTS = [
     "analytics.daily_model_costs",
     "analytics.unit_daily_statistics",
     "analytics.variant_daily_latency_histograms",
+    # the card tables (incremental: replace_days) and, built after them, their pre-period ledger
+    # int_arm_day_pre_period_ledger (part of +int_event_log_ledger)
+    "analytics.arm_day_pair_statistics",
+    "analytics.arm_day_unit_entries",
     *WHOLE_EXPERIMENT_MARTS,
 ]
 PORTED_SELECTION = [
     "staging.exp",
     "+int_event_log_ledger",
+    # the view of the build history the hooks record (the stale-analytics alert reads it)
+    "stg_dbt__build_history",
     *(relation.split(".")[1] for relation in PORTED_MARTS),
 ]
 # The whole-experiment marts are rebuilt whole by every run (tables and views, no incremental
@@ -117,24 +123,23 @@ BROKEN_EVENTS = {
 }
 # The change between the full build and the incremental one (on PostgreSQL, then reloaded into
 # Spark): every event of one day is deleted (its rows must leave every day-grain mart: on Spark
-# its partitions are dropped) and one more broken event arrives on another day.
+# its partitions are dropped), with the upstream pipeline's metric aggregates of that day (kept,
+# they would count generations that no longer exist: assert_metric_aggregates_reconcile_with_events
+# reports each of them), and one more broken event arrives on another day.
 VANISHED_DAY = "2026-01-05"
 CHANGED_DAY = "2026-01-20"
 
 
 # The incremental build on Spark is a `dbt build` of PORTED_SELECTION: its models and their data
 # tests, each named here when left out (README "Running on Apache Spark"): the unit tests (their
-# fixtures are SQL in PostgreSQL's dialect: `'...'::uuid`, `::float8`); the singular test
-# assert_metric_aggregates_reconcile_with_events (its SQL does not parse on Spark yet); a data
-# test on a model this selection does not build (`--indirect-selection cautious`).
+# fixtures are SQL in PostgreSQL's dialect: `'...'::uuid`, `::float8`); a data test on a model
+# this selection does not build (`--indirect-selection cautious`).
 # The seed is loaded by the full build.
 SPARK_BUILD_EXCLUDES = [
     "--exclude-resource-type",
     "seed",
     "--exclude-resource-type",
     "unit_test",
-    "--exclude",
-    "assert_metric_aggregates_reconcile_with_events",
     "--indirect-selection",
     "cautious",
 ]
@@ -160,6 +165,8 @@ def broken_events_sql() -> list[str]:
 def change_for_incremental_sql() -> list[str]:
     return [
         f"delete from exp.events where (occurred_at at time zone 'UTC')::date = '{VANISHED_DAY}'",
+        "delete from exp.metric_aggregates"
+        f" where (bucket_start at time zone 'UTC')::date = '{VANISHED_DAY}'",
         f"insert into exp.events ({EVENT_COLUMNS}) select 999999, event_type, experiment_id,"
         " variant_id, unit_id, gen_random_uuid(), occurred_at, received_at, policy_version_id,"
         " latency_ms, prompt_tokens, completion_tokens, 2.0, alignment_score, diversity_score,"
@@ -249,6 +256,8 @@ class IncrementalRun:
     postgres_rebuilt_days: list[tuple]
     spark_rebuilt_days: list[tuple]
     spark_vanished_day_rows_before: int
+    # arm_day_pair_statistics' pairs of the vanished day in later days' partitions, before
+    spark_vanished_day_later_pairs_before: int
     # every data test of the models built, by name: its status in the Spark build
     spark_data_tests: dict[str, str]
 
@@ -331,6 +340,10 @@ def engines_and_incremental(new_database, pg_data_dir, spark_dbt, tmp_path_facto
     [(vanished_rows,)] = spark_dbt.sql(
         f"select count(*) from analytics.generations where generated_date = date'{VANISHED_DAY}'"
     )
+    [(vanished_later_pairs,)] = spark_dbt.sql(
+        "select count(*) from analytics.arm_day_pair_statistics"
+        f" where paired_metric_date = date'{VANISHED_DAY}' and metric_date > date'{VANISHED_DAY}'"
+    )
     postgres_full.result()
 
     execute(postgres, change_for_incremental_sql())
@@ -346,6 +359,7 @@ def engines_and_incremental(new_database, pg_data_dir, spark_dbt, tmp_path_facto
         postgres_rebuilt_days=engines.pg(REBUILT_DAYS.format("text")),
         spark_rebuilt_days=spark_dbt.sql(REBUILT_DAYS.format("string")),
         spark_vanished_day_rows_before=vanished_rows,
+        spark_vanished_day_later_pairs_before=vanished_later_pairs,
         spark_data_tests={
             result.node.name: str(getattr(result.status, "value", result.status))
             for result in spark_build.result.results

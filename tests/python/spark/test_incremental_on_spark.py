@@ -21,6 +21,8 @@ def test_a_day_without_events_leaves_the_day_grain_marts(engines, incremental_ru
         ("analytics.generations", "generated_date"),
         ("analytics.unit_daily_statistics", "metric_date"),
         ("analytics.variant_daily_metrics", "metric_date"),
+        ("analytics.arm_day_pair_statistics", "metric_date"),
+        ("analytics.arm_day_unit_entries", "metric_date"),
     ]:
         partitions = {row[0] for row in engines.spark.sql(f"show partitions {relation}")}
         assert f"{day_column}={CHANGED_DAY}" in partitions, relation
@@ -36,3 +38,16 @@ def test_the_data_tests_run_on_spark_and_pass(incremental_run):
         name: status for name, status in statuses.items() if status not in ("pass", "warn")
     }
     assert "exp_events_columns_match_the_contract" in statuses
+    assert statuses["assert_metric_aggregates_reconcile_with_events"] == "pass"
+
+
+def test_the_card_tables_keep_no_pair_with_the_vanished_day(engines, incremental_run):
+    """arm_day_pair_statistics is partitioned by metric_date only: the pairs whose earlier day
+    (paired_metric_date) vanished live in later days' partitions, which the incremental build
+    rewrote whole (macro pair_day_recomputed)."""
+    assert incremental_run.spark_vanished_day_later_pairs_before > 0
+    [(left,)] = engines.spark.sql(
+        "select count(*) from analytics.arm_day_pair_statistics"
+        f" where paired_metric_date = date'{VANISHED_DAY}'"
+    )
+    assert left == 0

@@ -36,15 +36,16 @@ from .conftest import SPARK_DEMO_END_AT, SparkDbt
 # are all built is compared like any other; a query reading a missing model that is not listed
 # fails the test.
 WAITING_ON_SPARK = {
-    "statistical_significance": "reads arm_day_pair_statistics and arm_day_unit_entries "
-    "(the card tables, not ported to Spark yet)",
+    "statistical_significance": "reads arm_day_pair_latency_buckets (not built on Spark yet)",
     "variant_performance__power_and_time_to_decision": "reads arm_day_pair_statistics",
-    # (where dbt builds the card tables on Spark, `make demo TARGET=spark`, both cards' queries
-    # fail Spark's analysis: tried 2026-12-02; README "Running on Apache Spark")
-    "alert_stale_analytics": "reads stg_dbt__build_history (no build history on Spark yet)",
     "latency_and_cost__latency_over_time": "reads hourly_latency_percentiles (a mart added "
     "2026-12-02, not in this folder's Spark build yet: conftest.py PORTED_MARTS)",
 }
+# Left out by name although the folder builds every model they read: the card tables are built
+# on Spark now (incremental, equal to PostgreSQL's), but where they are built (`make demo
+# TARGET=spark`, tried 2026-12-02) this card's query fails Spark's analysis; not compared or
+# published until it is ported (README "Running on Apache Spark").
+FAILS_SPARK_ANALYSIS = {"variant_performance__power_and_time_to_decision"}
 # The queries that return no rows on the test data at its end, with the reason (an alert returns
 # rows only at the check where its condition starts to hold).
 _FIRES_ONCE = (
@@ -53,6 +54,8 @@ _FIRES_ONCE = (
     "tests/python/dashboards/test_alerts.py)"
 )
 NO_ROWS_ON_THE_TEST_DATA = {
+    "alert_stale_analytics": "the clock is set to the test data's end, before every build the "
+    "folder recorded (tests/python/spark/test_build_history_on_spark.py checks the records)",
     "alert_constraint_violation": _FIRES_ONCE,
     "alert_high_p99_latency": _FIRES_ONCE,
     "alert_low_acceptance": _FIRES_ONCE,
@@ -153,6 +156,8 @@ def test_card_and_alert_sql_returns_on_spark_what_it_returns_on_postgresql(
 
     spark_node = _analyses(manifests["spark"])[name]
     missing = _missing_on_spark(engines, manifests["spark"], spark_node)
+    if name in FAILS_SPARK_ANALYSIS:
+        missing = missing or ["(named in FAILS_SPARK_ANALYSIS)"]
     if missing:
         assert name in WAITING_ON_SPARK, f"{name} reads {missing}, not built on Spark"
         return
@@ -180,7 +185,8 @@ def _waiting_to_publish(engines, manifests) -> list[str]:
     waiting = {
         name
         for name in WAITING_ON_SPARK
-        if _missing_on_spark(engines, manifests["spark"], analyses[name])
+        if name in FAILS_SPARK_ANALYSIS
+        or _missing_on_spark(engines, manifests["spark"], analyses[name])
     }
     dashboards = [
         parse_dashboard(path)

@@ -39,34 +39,48 @@ event_quarantine as (
 
 ),
 
+quarantined_event_times as (
+
+    select
+        event_quarantine.experiment_id,
+        event_quarantine.variant_id,
+        event_quarantine.occurred_at
+
+    from event_quarantine
+
+    union all
+
+    {# a quarantined outcome changes its generation's bucket #}
+    select
+        generations.experiment_id,
+        generations.variant_id,
+        generations.generated_at as occurred_at
+
+    from event_quarantine
+    inner join generations
+        on event_quarantine.request_id = generations.request_id
+
+),
+
 quarantined_buckets as (
 
     select distinct
-        quarantined_event_times.experiment_id,
-        quarantined_event_times.variant_id,
-        date_trunc('hour', quarantined_event_times.occurred_at, 'UTC') as hour_started_at,
-        date_trunc('day', quarantined_event_times.occurred_at, 'UTC') as day_started_at
+        'hourly' as bucket_type,
+        experiment_id,
+        variant_id,
+        {{ utc_hour_start('occurred_at') }} as bucket_started_at
 
-    from (
-        select
-            event_quarantine.experiment_id,
-            event_quarantine.variant_id,
-            event_quarantine.occurred_at
+    from quarantined_event_times
 
-        from event_quarantine
+    union all
 
-        union all
+    select distinct
+        'daily' as bucket_type,
+        experiment_id,
+        variant_id,
+        {{ utc_day_start(utc_date('occurred_at')) }} as bucket_started_at
 
-        {# a quarantined outcome changes its generation's bucket #}
-        select
-            generations.experiment_id,
-            generations.variant_id,
-            generations.generated_at as occurred_at
-
-        from event_quarantine
-        inner join generations
-            on event_quarantine.request_id = generations.request_id
-    ) as quarantined_event_times
+    from quarantined_event_times
 
 ),
 
@@ -75,26 +89,16 @@ metric_aggregates_to_check as (
     select metric_aggregates.*
 
     from metric_aggregates
+    left join quarantined_buckets
+        on
+            metric_aggregates.bucket_type = quarantined_buckets.bucket_type
+            and metric_aggregates.experiment_id = quarantined_buckets.experiment_id
+            and metric_aggregates.variant_id = quarantined_buckets.variant_id
+            and metric_aggregates.bucket_started_at = quarantined_buckets.bucket_started_at
 
     where
         {{ rebuilt_rows_only('metric_aggregates.bucket_start_date') }}
-        and not exists (
-            select 1
-            from quarantined_buckets
-            where
-                quarantined_buckets.experiment_id = metric_aggregates.experiment_id
-                and quarantined_buckets.variant_id = metric_aggregates.variant_id
-                and (
-                    (
-                        metric_aggregates.bucket_type = 'hourly'
-                        and quarantined_buckets.hour_started_at = metric_aggregates.bucket_started_at
-                    )
-                    or (
-                        metric_aggregates.bucket_type = 'daily'
-                        and quarantined_buckets.day_started_at = metric_aggregates.bucket_started_at
-                    )
-                )
-        )
+        and quarantined_buckets.bucket_type is null
 
 ),
 
@@ -124,14 +128,14 @@ generations_in_scope as (
     select
         experiment_id,
         variant_id,
-        date_trunc('hour', generated_at, 'UTC') as hour_started_at,
+        {{ utc_hour_start('generated_at') }} as hour_started_at,
         generated_date,
         generation_received_at,
         last_received_at,
         is_accepted,
         edit_count,
         latency_ms,
-        total_tokens::double precision as total_tokens,
+        total_tokens::{{ sql_type('float8') }} as total_tokens,
         constraint_respect_score,
         alignment_score,
         diversity_score
@@ -162,12 +166,12 @@ generations_visible_to_buckets as (
                 and generations_in_scope.is_accepted
                 then 1.0
             else 0.0
-        end::double precision as accepted_value,
+        end::{{ sql_type('float8') }} as accepted_value,
         case
             when generations_in_scope.last_received_at <= buckets.computed_at
                 then generations_in_scope.edit_count
             else 0
-        end::double precision as edit_count_value,
+        end::{{ sql_type('float8') }} as edit_count_value,
         generations_in_scope.latency_ms,
         generations_in_scope.total_tokens,
         generations_in_scope.constraint_respect_score,
@@ -220,6 +224,8 @@ recomputed_buckets as (
 
 ),
 
+{# the recomputed mean and variance of the row's metric; none for the percentile metrics
+   (latency_pNN) and other names, which are checked on count only #}
 metrics_compared as (
 
     select
@@ -231,9 +237,25 @@ metrics_compared as (
         metric_aggregates_to_check.metric_count,
         coalesce(recomputed_buckets.generation_count, 0) as recomputed_count,
         metric_aggregates_to_check.metric_mean,
-        recomputed_metrics.recomputed_mean,
+        case metric_aggregates_to_check.metric_name
+            when 'acceptance_rate' then recomputed_buckets.acceptance_mean
+            when 'edit_count' then recomputed_buckets.edit_count_mean
+            when 'latency_ms' then recomputed_buckets.latency_mean
+            when 'tokens_per_request' then recomputed_buckets.tokens_mean
+            when 'constraint_respect_score' then recomputed_buckets.constraint_respect_mean
+            when 'alignment_score' then recomputed_buckets.alignment_mean
+            when 'diversity_score' then recomputed_buckets.diversity_mean
+        end as recomputed_mean,
         metric_aggregates_to_check.metric_variance,
-        recomputed_metrics.recomputed_variance
+        case metric_aggregates_to_check.metric_name
+            when 'acceptance_rate' then recomputed_buckets.acceptance_variance
+            when 'edit_count' then recomputed_buckets.edit_count_variance
+            when 'latency_ms' then recomputed_buckets.latency_variance
+            when 'tokens_per_request' then recomputed_buckets.tokens_variance
+            when 'constraint_respect_score' then recomputed_buckets.constraint_respect_variance
+            when 'alignment_score' then recomputed_buckets.alignment_variance
+            when 'diversity_score' then recomputed_buckets.diversity_variance
+        end as recomputed_variance
 
     from metric_aggregates_to_check
     left join recomputed_buckets
@@ -242,22 +264,6 @@ metrics_compared as (
             and metric_aggregates_to_check.bucket_started_at = recomputed_buckets.bucket_started_at
             and metric_aggregates_to_check.experiment_id = recomputed_buckets.experiment_id
             and metric_aggregates_to_check.variant_id = recomputed_buckets.variant_id
-    left join
-        lateral (
-            values
-            ('acceptance_rate', recomputed_buckets.acceptance_mean, recomputed_buckets.acceptance_variance),
-            ('edit_count', recomputed_buckets.edit_count_mean, recomputed_buckets.edit_count_variance),
-            ('latency_ms', recomputed_buckets.latency_mean, recomputed_buckets.latency_variance),
-            ('tokens_per_request', recomputed_buckets.tokens_mean, recomputed_buckets.tokens_variance),
-            (
-                'constraint_respect_score',
-                recomputed_buckets.constraint_respect_mean,
-                recomputed_buckets.constraint_respect_variance
-            ),
-            ('alignment_score', recomputed_buckets.alignment_mean, recomputed_buckets.alignment_variance),
-            ('diversity_score', recomputed_buckets.diversity_mean, recomputed_buckets.diversity_variance)
-        ) as recomputed_metrics (metric_name, recomputed_mean, recomputed_variance)
-        on metric_aggregates_to_check.metric_name = recomputed_metrics.metric_name
 
 )
 
