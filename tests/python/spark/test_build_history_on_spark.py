@@ -10,6 +10,11 @@ HISTORY = (
     f"select invocation_id, command, {COUNTS}, started_at <= finished_at"
     " from analytics.stg_dbt__build_history order by started_at"
 )
+# Models the folder's PostgreSQL runs build and its Spark runs do not, because they are not
+# ported to Spark yet (README "Running on Apache Spark"): PostgreSQL's ledger depends on them, so
+# its selection `+int_event_log_ledger` builds them. Each is one more model built in PostgreSQL's
+# full and incremental runs; the test checks the list is current (built there, absent here).
+NOT_ON_SPARK_YET = ("arm_day_pair_latency_buckets",)
 
 
 def test_the_spark_builds_are_recorded_with_postgresql_counts(engines):
@@ -20,9 +25,19 @@ def test_the_spark_builds_are_recorded_with_postgresql_counts(engines):
     assert spark_commands[:3] == ["seed", "run", "build"], spark_commands
     assert [row[1] for row in postgres_rows][:3] == ["seed", "run", "run"], postgres_rows
     assert len({row[0] for row in spark_rows}) == len(spark_rows), "one row per invocation"
-    for spark_row, postgres_row in zip(spark_rows[:3], postgres_rows[:3], strict=True):
-        # the same models selected and built, none failed or skipped, not the whole project
-        assert spark_row[2:] == postgres_row[2:], (spark_row, postgres_row)
+    for model in NOT_ON_SPARK_YET:
+        assert engines.pg(f"select to_regclass('analytics.{model}') is not null") == [(True,)]
+        assert not engines.spark.sql(f"show tables in analytics like '{model}'"), (
+            f"{model} is built on Spark now: take it off NOT_ON_SPARK_YET"
+        )
+    not_ported = len(NOT_ON_SPARK_YET)
+    for spark_row, postgres_row, only_postgres in zip(
+        spark_rows[:3], postgres_rows[:3], (0, not_ported, not_ported), strict=True
+    ):
+        # the same models selected and built (but the ones not ported), none failed or skipped,
+        # not the whole project
+        spark_counts = (spark_row[2], spark_row[3] + only_postgres, *spark_row[4:])
+        assert spark_counts == postgres_row[2:], (spark_row, postgres_row, NOT_ON_SPARK_YET)
     seed, full, incremental = spark_rows[:3]
     assert seed[3] == 0 and full[3] > 20 and incremental[3] > full[3], spark_rows
     assert incremental[2] > incremental[3] and incremental[6] is False
