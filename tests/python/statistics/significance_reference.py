@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from pathlib import Path
@@ -267,17 +268,29 @@ def _ratio_arm(units: list[dict], pre: list[dict], numerator: str, denominator: 
 def _quantile_arm(latencies: np.ndarray, units: np.ndarray, level: float) -> dict:
     order = np.argsort(latencies, kind="stable")
     x, u = latencies[order], units[order]
-    total = len(x)
     value = float(np.quantile(x, level, method="linear"))
-    unit_ids, inverse = np.unique(u, return_inverse=True)
+    _, inverse = np.unique(u, return_inverse=True)
     below = np.bincount(inverse, weights=(x <= value).astype(float))
     counts = np.bincount(inverse).astype(float)
-    n = len(unit_ids)
+    return _quantile_interval(below, counts, value, level, lambda rank: x[rank - 1])
+
+
+def _quantile_interval(
+    below: np.ndarray,
+    counts: np.ndarray,
+    value: float,
+    level: float,
+    order_statistic: Callable[[int], float],
+) -> dict:
+    """Deng et al.'s interval from each unit's latencies at or below the quantile (`below`) and
+    its latencies (`counts`): the delta-method sigma of the share, then the order statistics at
+    the ranks N (level -+ z sigma), `order_statistic(rank)` (1-based)."""
+    n, total = len(counts), int(counts.sum())
     r = below.mean() / counts.mean()
     sigma = math.sqrt(np.var((below - r * counts) / counts.mean(), ddof=1) / n)
     lower = max(1, math.floor(total * (level - Z * sigma)))
     upper = min(total, math.ceil(total * (level + Z * sigma)))
-    se = (x[upper - 1] - x[lower - 1]) / (2 * Z)
+    se = (order_statistic(upper) - order_statistic(lower)) / (2 * Z)
     return {
         "n": n,
         "value": value,
@@ -339,22 +352,7 @@ def _histogram_quantile_arm(
     for unit, bucket in zip(units, buckets, strict=True):
         measured[index[unit]] += 1
         below[index[unit]] += bucket <= threshold
-    n = len(unit_ids)
-    r = below.mean() / measured.mean()
-    sigma = math.sqrt(np.var((below - r * measured) / measured.mean(), ddof=1) / n)
-    lower = max(1, math.floor(total * (level - Z * sigma)))
-    upper = min(total, math.ceil(total * (level + Z * sigma)))
-    se = (interpolated(upper) - interpolated(lower)) / (2 * Z)
-    return {
-        "n": n,
-        "value": value,
-        "variance": se**2 * n,
-        "denominator": float(total),
-        "t": False,
-        "covariate": None,
-        "covariate_variance": None,
-        "covariance": None,
-    }
+    return _quantile_interval(below, measured, value, level, interpolated)
 
 
 def holm(p: np.ndarray) -> np.ndarray:
