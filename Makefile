@@ -111,8 +111,10 @@ lint: install
 test: lint browser
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
+# make bench [TARGET=spark]: TARGET=spark measures a local Spark beside PostgreSQL, on the same
+# data set in the same run (README "Benchmark")
 bench: install
-	$(BIN)/experiment-analytics bench --events $(EVENTS)
+	$(BIN)/experiment-analytics bench --events $(EVENTS) $(if $(filter spark,$(TARGET)),--target spark)
 
 # Without METABASE_URL, publish to the local stand-in (`make metabase-double`, its default key).
 ifeq ($(METABASE_URL),)

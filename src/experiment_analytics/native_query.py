@@ -27,6 +27,7 @@ _OPTIONAL = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
 _RELATIVE = re.compile(r"^(past|next)(\d+)(day|week|month|quarter|year)s?(~)?$")
 _THIS = re.compile(r"^this(day|week|month|quarter|year)$")
 _DATE = r"\d{4}-\d{2}-\d{2}(?:T[\d:.]+)?"
+_PARAMETER = re.compile(r"%(%|s)")
 
 
 class QueryError(Exception):
@@ -35,8 +36,14 @@ class QueryError(Exception):
 
 @dataclass
 class CompiledQuery:
+    """SQL with `%s` parameter markers (psycopg2's, `%%` a literal percent) and their values."""
+
     sql: str
     params: list[Any] = field(default_factory=list)
+
+    def positional_sql(self) -> str:
+        """The SQL with `?` markers, as Spark's `spark.sql(sql, args=[...])` takes them."""
+        return _PARAMETER.sub(lambda m: "%" if m.group(1) == "%" else "?", self.sql)
 
 
 def _tag_for_target(target: Any, tags: dict[str, dict[str, Any]]) -> str | None:

@@ -13,7 +13,6 @@ filter values bound as parameters.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +31,6 @@ REQUIRED_DETAILS = {
     "sparksql": (("host",),),
     "databricks": (("host",), ("http-path",), ("token", "client-id")),
 }
-_PARAMETER = re.compile(r"%(%|s)")
 _SPARK_TYPES = {
     "string": "type/Text",
     "tinyint": "type/Integer",
@@ -129,7 +127,7 @@ def run_spark(
 ) -> dict[str, Any]:
     """Run a compiled native query on Spark; a failure is a `status: failed` result."""
     base, clock = started(database_id, json_query, context)
-    sql = _PARAMETER.sub(lambda m: "%" if m.group(1) == "%" else "?", compiled.sql)
+    sql = compiled.positional_sql()
     try:
         frame = _session().sql(sql, args=list(compiled.params) or None)
         rows = frame.limit(max_rows).collect()

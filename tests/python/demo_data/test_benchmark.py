@@ -23,7 +23,7 @@ def result(full: float, incremental: float) -> BenchmarkResult:
         appended_events=35_000,
         cores=2,
         ram_gb=23.4,
-        postgres_version="18.0",
+        engine="PostgreSQL 18.0",
         load_average=0.5,
         generate_seconds=10.0,
         full_build_seconds=full,
@@ -107,3 +107,20 @@ def test_card_times_go_into_their_own_section_before_the_results_table(tmp_path)
     rows = [line for line in text.splitlines() if line.startswith("| 2026-11-26")]
     assert "cards<=1s: MISSED (slowest alert.b 1.50 s)" in rows[0]
     assert "cards<=1s: met (slowest overview.a 0.10 s)" in rows[1]
+
+
+def test_a_failing_query_is_reported_by_name_and_misses_the_card_target(tmp_path):
+    from dataclasses import replace
+
+    path = tmp_path / "BENCHMARKS.md"
+    broken = replace(
+        result(25.0, 5.0),
+        card_seconds=(("overview.a", 0.1),),
+        card_failures=(("alert.b", "AnalysisException: cannot resolve x"),),
+    )
+    append_report(broken, path)
+    text = path.read_text()
+    row = next(line for line in text.splitlines() if line.startswith("| 2026-11-26"))
+    assert "cards<=1s: MISSED (slowest overview.a 0.10 s; 1 failed)" in row
+    assert "| PostgreSQL 18.0 |" in row
+    assert "overview.a 0.10; alert.b FAILED: AnalysisException: cannot resolve x" in text

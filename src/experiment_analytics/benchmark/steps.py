@@ -1,0 +1,130 @@
+"""The steps every engine's benchmark shares: timing, dbt builds and their node times, the
+machine's description, and the card and alert queries as the publisher compiles them."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import socket
+import time
+from pathlib import Path
+
+from experiment_analytics.dbt import DbtResult, run_dbt
+from experiment_analytics.native_query import CompiledQuery
+
+_logger = logging.getLogger(__name__)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ram_gb() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def timed(label: str, action):
+    """(action's value, wall-clock seconds), logged under `label`."""
+    started = time.perf_counter()
+    value = action()
+    seconds = time.perf_counter() - started
+    _logger.info("%s: %.1f s", label, seconds)
+    return value, seconds
+
+
+def dbt_summary(output: str) -> str:
+    match = re.search(
+        r"Done\. (PASS=\d+ WARN=\d+ ERROR=\d+ SKIP=\d+\s*(?:NO-OP=\d+ )?TOTAL=\d+)", output
+    )
+    return match.group(1) if match else "no summary"
+
+
+def node_times(target: Path) -> str:
+    """Where a build's time went: model vs test time summed over nodes, the slowest nodes."""
+    try:
+        results = json.loads((target / "run_results.json").read_text())["results"]
+    except (OSError, KeyError, ValueError):
+        return "no run_results.json"
+    totals: dict[str, float] = {}
+    for node in results:
+        kind = node["unique_id"].split(".", 1)[0]
+        totals[kind] = totals.get(kind, 0.0) + float(node.get("execution_time") or 0.0)
+    slowest = sorted(results, key=lambda node: -float(node.get("execution_time") or 0.0))[:3]
+    return (
+        ", ".join(f"{kind}s {seconds:.0f} s" for kind, seconds in sorted(totals.items()))
+        + "; slowest: "
+        + ", ".join(
+            f"{node['unique_id'].split('.')[2]} {float(node['execution_time']):.0f} s"
+            for node in slowest
+        )
+    )
+
+
+def build(args: list[str], settings, env: dict[str, str], target: Path) -> DbtResult:
+    """`dbt <args>` into `target`; a failure is logged, not raised: a failing data test does not
+    stop the benchmark, its summary goes into the report (dbt skips what depends on a failed
+    test, so such a row is not comparable)."""
+    result = run_dbt(args, settings, extra_env=env, target_path=target, check=False)
+    _logger.info("`dbt %s` node time: %s", " ".join(args), node_times(target))
+    if result.returncode != 0:
+        failures = [line for line in result.output.splitlines() if "Failure in" in line]
+        _logger.warning(
+            "`dbt %s` exited %d: %s",
+            " ".join(args),
+            result.returncode,
+            "; ".join(failures) or result.output[-2000:],
+        )
+    return result
+
+
+def card_queries(specs) -> list[tuple[str, CompiledQuery]]:
+    """Every dashboard card (with the dashboard's default filter values) and every alert query
+    of validated `specs`, compiled as the publisher compiles them: (`dashboard.card` or
+    `alert.<key>`, query)."""
+    from experiment_analytics.native_query import compile_native
+    from experiment_analytics.preview.cards import FieldColumns, compile_card, filter_values
+
+    fields = FieldColumns(specs.project)
+    queries = []
+    for spec in specs.dashboards:
+        values = filter_values(spec, {})
+        for card in spec.cards:
+            sql = specs.project.analyses[card.query].compiled_sql
+            queries.append(
+                (f"{spec.dashboard}.{card.key}", compile_card(spec, card, sql, values, fields))
+            )
+    for alert in specs.config.alerts:
+        sql = specs.project.analyses[alert.query].compiled_sql
+        queries.append((f"alert.{alert.key}", compile_native(sql, {}, [], fields.column_of)))
+    return queries
+
+
+def time_queries(
+    queries: list[tuple[str, CompiledQuery]], run
+) -> tuple[list[tuple[str, float]], list[tuple[str, str]]]:
+    """Run each query once with `run(compiled)` (which fetches every row): (seconds per query,
+    (query, first line of the error) per failing query). A failure is reported, not raised, so
+    one broken query does not lose the run's other figures; it misses the card target."""
+    timings, failures = [], []
+    for name, compiled in queries:
+        started = time.perf_counter()
+        try:
+            run(compiled)
+        except Exception as exc:  # the engine's error, whatever its driver's class
+            message = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            _logger.error("card %s failed: %s", name, message)
+            failures.append((name, message[:300]))
+            continue
+        seconds = time.perf_counter() - started
+        _logger.info("card %s: %.3f s", name, seconds)
+        timings.append((name, seconds))
+    return timings, failures
