@@ -461,32 +461,7 @@ significance_quantile_sigmas as (
 
 ),
 
-significance_quantile_ranks as (
-
-    select
-        sigmas.experiment_id,
-        sigmas.variant_id,
-        sigmas.observation_count,
-        sigmas.unit_count,
-        {%- for quantile in quantiles %}
-        greatest(
-            1.0,
-            floor(sigmas.observation_count * (
-                {{ quantile[1] }} - critical_values.normal_critical_value * sigmas.sigma_{{ loop.index }}
-            ))
-        ) as lower_rank_{{ loop.index }},
-        least(
-            sigmas.observation_count * 1.0,
-            ceiling(sigmas.observation_count * (
-                {{ quantile[1] }} + critical_values.normal_critical_value * sigmas.sigma_{{ loop.index }}
-            ))
-        ) as upper_rank_{{ loop.index }}{{ ',' if not loop.last }}
-        {%- endfor %}
-
-    from significance_quantile_sigmas as sigmas
-    cross join significance_critical_values as critical_values
-
-),
+{{ significance_quantile_ranks_cte(quantiles) }},
 
 significance_quantile_bounds as (
 
@@ -662,32 +637,7 @@ significance_quantile_sigmas as (
 
 ),
 
-significance_quantile_ranks as (
-
-    select
-        sigmas.experiment_id,
-        sigmas.variant_id,
-        sigmas.observation_count,
-        sigmas.unit_count,
-        {%- for quantile in quantiles %}
-        greatest(
-            1.0,
-            floor(sigmas.observation_count * (
-                {{ quantile[1] }} - critical_values.normal_critical_value * sigmas.sigma_{{ loop.index }}
-            ))
-        ) as lower_rank_{{ loop.index }},
-        least(
-            sigmas.observation_count * 1.0,
-            ceiling(sigmas.observation_count * (
-                {{ quantile[1] }} + critical_values.normal_critical_value * sigmas.sigma_{{ loop.index }}
-            ))
-        ) as upper_rank_{{ loop.index }}{{ ',' if not loop.last }}
-        {%- endfor %}
-
-    from significance_quantile_sigmas as sigmas
-    cross join significance_critical_values as critical_values
-
-),
+{{ significance_quantile_ranks_cte(quantiles) }},
 
 {#- the order statistics at the interval's ranks (linear inside their bucket) -#}
 significance_quantile_bounds as (
@@ -1168,6 +1118,43 @@ significance_results as (
         end as verdict
 
     from significance_gates
+
+)
+{%- endmacro %}
+
+
+{#
+    The quantile test's interval ranks per arm (the CTE significance_quantile_ranks), from
+    significance_quantile_sigmas (delta-method sigma of the share of latencies below the
+    quantile) and significance_critical_values: the same for the exact test (ranked latencies)
+    and the histogram one (latency buckets), which differ only in the order statistic read at
+    these ranks. `quantiles`: significance_ctes' parsed statistics_quantile_definitions().
+#}
+{% macro significance_quantile_ranks_cte(quantiles) -%}
+significance_quantile_ranks as (
+
+    select
+        sigmas.experiment_id,
+        sigmas.variant_id,
+        sigmas.observation_count,
+        sigmas.unit_count,
+        {%- for quantile in quantiles %}
+        greatest(
+            1.0,
+            floor(sigmas.observation_count * (
+                {{ quantile[1] }} - critical_values.normal_critical_value * sigmas.sigma_{{ loop.index }}
+            ))
+        ) as lower_rank_{{ loop.index }},
+        least(
+            sigmas.observation_count * 1.0,
+            ceiling(sigmas.observation_count * (
+                {{ quantile[1] }} + critical_values.normal_critical_value * sigmas.sigma_{{ loop.index }}
+            ))
+        ) as upper_rank_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from significance_quantile_sigmas as sigmas
+    cross join significance_critical_values as critical_values
 
 )
 {%- endmacro %}
