@@ -22,6 +22,28 @@
 {%- endmacro %}
 
 
+{#
+    `where <column> {{ in_few_values('select ...') }}`: the column is one of the few values a
+    subquery returns, looked up by the column's index whatever the planner expects of the
+    subquery's size. PostgreSQL: `= any(array(subquery))`, an index scan on the computed array
+    (an `in (subquery)` may be planned as a hash join that reads the whole table); Spark: `in`.
+#}
+{% macro in_few_values(subquery) -%}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('in_few_values', 'experiment_analytics')(subquery)) }}
+    {%- else -%}
+        {{ return(default__in_few_values(subquery)) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__in_few_values(subquery) -%}
+    = any(array({{ subquery }}))
+{%- endmacro %}
+
+{% macro spark__in_few_values(subquery) -%}
+    in ({{ subquery }})
+{%- endmacro %}
+
 {# The statement refreshing the planner's statistics of a table just built (a post-hook). #}
 {% macro analyze_table(relation) -%}
     {%- if adapter is defined -%}

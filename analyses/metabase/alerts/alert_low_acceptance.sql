@@ -22,8 +22,23 @@
       reached, is final and the alert sends exactly one message for the variant, at the check
       where it is first reached. The instants are the 6-hour slots of the UTC grid; each unit's
       running counts change only in slots where it had activity, so the sums per arm and slot
-      are accumulated from those changes (one pass over the experiment's events, cheap at any
-      age).
+      are accumulated from those changes.
+    - Built state + live tail (what keeps a check cheap at any history length): the changes per
+      arm and slot do not depend on the check instant (a change has the slot that first sees
+      it; a check at slot S sums the changes up to S), so each dbt build keeps them in the mart
+      alert_acceptance_state, computed from the events received up to the build's mark, with
+      the per-unit rows they are summed from. A check reads that state and the tail, the events
+      received after the mark up to the check (a range of the index on received_at), and
+      corrects the state for it: the requests the tail touches are read again whole (index on
+      request_id: a late outcome pairs with its built generation, a late duplicate moves it),
+      the units of their generations are recounted (their built rows, less what those requests
+      counted at the build, plus what they count now) and each arm's changes get the
+      difference. The counts are integers, so the answer is the same, row for row, as counting
+      every event live at each check (tested against that definition:
+      tests/python/dashboards/test_alert_low_acceptance_state.py). A build that is hours old
+      only makes the tail longer. Not seen until the next build: an event deleted since the
+      build, or stored after it with a received_at at or before its mark (a re-delivery keeping
+      its original stamp).
     The measured false-alarm rate and detection delay (experiment_analytics.alerting.simulation)
     are in the alert's description in metabase/publisher.yml.
 #}
@@ -33,9 +48,16 @@
 {%- set tuning_units = var('alert_acceptance_tuning_units', 5000) -%}
 with
 
-events as (
+events as {{ cte_not_materialized() }} (
 
     select * from {{ ref('stg_exp__events') }}
+
+),
+
+{# not materialized: each reference reads its own rows of the state by its index #}
+state as {{ cte_not_materialized() }} (
+
+    select * from {{ ref('alert_acceptance_state') }}
 
 ),
 
@@ -74,115 +96,149 @@ active_variants as (
 
 ),
 
-generations as (
+built_mark as (
 
+    select received_through_at
+    from state
+    where state_row = 'mark'
+
+),
+
+tail_requests as (
+
+    -- the requests of the events received after the build's mark, up to the check (a later
+    -- event changes only later slots); a range of the index on received_at
+    select distinct events.request_id
+    from events
+    where
+        events.event_type in ('generation', 'accepted', 'edited')
+        and events.received_at > (select built_mark.received_through_at from built_mark)
+        and events.received_at <= (select check_slots.checked_up_to from check_slots)
+
+),
+
+request_events as (
+
+    -- every event of those requests, built or not
     select
         events.request_id,
         events.variant_id,
         events.unit_id,
-        min(events.received_at) as received_at
-    from events
-    inner join active_variants
-        on events.variant_id = active_variants.variant_id
-    where
-        events.event_type = 'generation'
-        and events.received_at <= (select check_slots.checked_up_to from check_slots)
-    group by events.request_id, events.variant_id, events.unit_id
-
-),
-
-acceptances as (
-
-    select
-        request_id,
-        min(received_at) as received_at
+        events.event_type,
+        events.received_at
     from events
     where
-        event_type in ('accepted', 'edited')
-        and received_at <= (select check_slots.checked_up_to from check_slots)
-    group by request_id
+        events.event_type in ('generation', 'accepted', 'edited')
+        and events.request_id {{ in_few_values('select tail_requests.request_id from tail_requests') }}
 
 ),
 
-counted as (
+request_events_built as (
 
-    -- each generation counts from the check slot that first sees it (received_at rounded UP
-    -- to the 6-hour grid); an acceptance from the slot that sees both it and its generation
-    select
-        generations.variant_id,
-        generations.unit_id,
-        {{ ceil_to_slot('generations.received_at', step) }} as generation_slot,
-        -- (greatest() skips a null: no acceptance, no slot)
-        case when acceptances.request_id is not null then {{ ceil_to_slot(
-            'greatest(generations.received_at, acceptances.received_at)', step
-        ) }} end as acceptance_slot
-    from generations
-    left join acceptances
-        on generations.request_id = acceptances.request_id
+    select * from request_events
+    where received_at <= (select built_mark.received_through_at from built_mark)
 
 ),
 
-unit_slot_changes as (
+{{ alert_acceptance_key_changes('request_changes_now', 'request_events', step) }},
 
+{{ alert_acceptance_key_changes('request_changes_built', 'request_events_built', step, '-1') }},
+
+tail_units as (
+
+    select distinct
+        variant_id,
+        unit_id
+    from request_changes_now_generations
+
+),
+
+tail_units_built as (
+
+    select state.*
+    from state
+    inner join tail_units
+        on
+            state.variant_id = tail_units.variant_id
+            and state.unit_id = tail_units.unit_id
+    where state.state_row = 'unit'
+
+),
+
+tail_unit_changes as (
+
+    -- the tail's units: their built changes, less what the tail's requests counted at the
+    -- build, plus what they count now
     select
         variant_id,
         unit_id,
         slot,
-        sum(generations)::{{ sql_type('float8') }} as added_generations,
-        sum(accepted)::{{ sql_type('float8') }} as added_accepted
-    from (
-        select
-            variant_id,
-            unit_id,
-            generation_slot as slot,
-            1 as generations,
-            0 as accepted
-        from counted
-        union all
-        select
-            variant_id,
-            unit_id,
-            acceptance_slot as slot,
-            0 as generations,
-            1 as accepted
-        from counted
-        where acceptance_slot is not null
-    ) as changes
-    group by variant_id, unit_id, slot
+        added_generations as generations,
+        added_accepted as accepted
+    from tail_units_built
+    union all
+    select * from request_changes_built
+    union all
+    select * from request_changes_now
 
 ),
 
-unit_running_counts as (
-
-    -- a unit's counts after and before each slot where they change
-    select
-        variant_id,
-        unit_id,
-        slot,
-        sum(added_generations) over unit_history as generations_after,
-        sum(added_accepted) over unit_history as accepted_after,
-        (sum(added_generations) over unit_history) - added_generations as generations_before,
-        (sum(added_accepted) over unit_history) - added_accepted as accepted_before
-    from unit_slot_changes
-    window unit_history as (partition by variant_id, unit_id order by slot)
-
-),
+{{ alert_acceptance_unit_rows('tail_units_now', 'tail_unit_changes') }},
 
 arm_slot_changes as (
 
-    -- what each slot adds to the sums over units of D, M, D^2, M^2 and M x D
+    -- what each slot up to the check adds to the sums over units of D, M, D^2, M^2 and M x D:
+    -- the built sums, corrected by the tail's units (their counts now less their built counts)
     select
         variant_id,
         slot,
-        count(*) filter (where generations_before = 0) as added_units,
-        sum(generations_after - generations_before) as added_d,
-        sum(accepted_after - accepted_before) as added_m,
-        sum({{ squared('generations_after') }} - {{ squared('generations_before') }}) as added_dd,
-        sum({{ squared('accepted_after') }} - {{ squared('accepted_before') }}) as added_mm,
-        sum(accepted_after * generations_after - accepted_before * generations_before)
-            as added_md
-    from unit_running_counts
+        sum(added_units) as added_units,
+        sum(added_d) as added_d,
+        sum(added_m) as added_m,
+        sum(added_dd) as added_dd,
+        sum(added_mm) as added_mm,
+        sum(added_md) as added_md
+    from (
+        select
+            variant_id,
+            slot,
+            added_units,
+            added_d,
+            added_m,
+            added_dd,
+            added_mm,
+            added_md
+        from state
+        where state_row = 'arm'
+        union all
+        select
+            variant_id,
+            slot,
+            added_units,
+            added_d,
+            added_m,
+            added_dd,
+            added_mm,
+            added_md
+        from tail_units_now
+        union all
+        select
+            variant_id,
+            slot,
+            -added_units as added_units,
+            -added_d as added_d,
+            -added_m as added_m,
+            -added_dd as added_dd,
+            -added_mm as added_mm,
+            -added_md as added_md
+        from tail_units_built
+    ) as changes
+    where
+        slot <= (select check_slots.checked_up_to from check_slots)
+        and variant_id in (select active_variants.variant_id from active_variants)
     group by variant_id, slot
+    -- a slot where the tail moved every change away holds none
+    having sum(added_d) <> 0 or sum(added_m) <> 0
 
 ),
 

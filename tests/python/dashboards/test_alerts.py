@@ -38,6 +38,8 @@ ALERT_MODELS = [
     "+v_experiment_metrics",
     "+event_quarantine_summary",
     "stg_dbt__build_history",
+    # the low-acceptance alert's built state (it reads the events received since as its tail)
+    "+alert_acceptance_state",
 ]
 QUARANTINED_EVENT_ID = 999_999
 ALERT_SQL_DIR = PROJECT_DIR / "analyses" / "metabase" / "alerts"

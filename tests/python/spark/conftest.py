@@ -44,6 +44,8 @@ WHOLE_EXPERIMENT_MARTS = [
     "exp.v_policy_versions",
     "analytics.variant_significance",
     "analytics.experiment_power",
+    # the low-acceptance alert's built state (a table rebuilt whole; its alert reads it)
+    "analytics.alert_acceptance_state",
 ]
 # The public marts compared with PostgreSQL (schema.name), and the dbt selection that builds
 # them with the staging views and the event-log models on both engines.
