@@ -133,9 +133,11 @@ CHANGED_DAY = "2026-01-20"
 
 
 # The incremental build on Spark is a `dbt build` of PORTED_SELECTION: its models and their data
-# tests, each named here when left out (README "Running on Apache Spark"): the unit tests (their
-# fixtures are SQL in PostgreSQL's dialect: `'...'::uuid`, `::float8`); a data test on a model
-# this selection does not build (`--indirect-selection cautious`).
+# tests, each named here when left out (README "Running on Apache Spark"): the unit tests, run
+# after this build by test_unit_tests_on_spark.py in one `dbt test` of their own (in the build, a
+# failing unit test would skip its model and everything downstream of it, and every test of the
+# folder would fail with it); a data test on a model this selection does not build
+# (`--indirect-selection cautious`).
 # The seed is loaded by the full build.
 SPARK_BUILD_EXCLUDES = [
     "--exclude-resource-type",

@@ -37,13 +37,19 @@ from .conftest import SPARK_DEMO_END_AT, SparkDbt
 # fails the test.
 WAITING_ON_SPARK = {
     "statistical_significance": "reads arm_day_pair_latency_buckets (not built on Spark yet)",
+    "variant_performance__power_and_time_to_decision": "fails Spark's analysis "
+    "(FAILS_SPARK_ANALYSIS)",
     "latency_and_cost__latency_over_time": "reads hourly_latency_percentiles (a mart added "
     "2026-12-02, not in this folder's Spark build yet: conftest.py PORTED_MARTS)",
 }
-# Left out by name although the folder builds every model they read: a query that fails Spark's
-# analysis, until it is ported (README "Running on Apache Spark"). Empty: the Power and Time to
-# Decision card, here until 2026-12-02, runs on Spark now (its cause and fix: README).
-FAILS_SPARK_ANALYSIS: set[str] = set()
+# Left out by name although the folder builds every model they read, with the cause (README
+# "Running on Apache Spark"); not compared or published until it is ported. Power and Time to
+# Decision (run on this folder's build, 2026-12-02): "Max iterations (100) reached for batch
+# Resolution". Its one query renders window_statistics_ctes, significance_ctes and power_ctes:
+# the CTE chain of the model variant_significance (which needs the limit raised by its pre-hook,
+# analyzer_iterations_raised) plus the window's CTEs before it, and a card has no hook to raise
+# spark.sql.analyzer.maxIterations.
+FAILS_SPARK_ANALYSIS = {"variant_performance__power_and_time_to_decision"}
 # The queries that return no rows on the test data at its end, with the reason (an alert returns
 # rows only at the check where its condition starts to hold).
 _FIRES_ONCE = (

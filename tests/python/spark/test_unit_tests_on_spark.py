@@ -15,8 +15,14 @@ import yaml
 from experiment_analytics.dbt import PROJECT_DIR
 
 # Unit tests left out on Spark, by name, with the engine reason (README "Running on Apache
-# Spark"). Empty: every unit test runs on Spark.
-UNIT_TESTS_NOT_ON_SPARK: dict[str, str] = {}
+# Spark").
+UNIT_TESTS_NOT_ON_SPARK: dict[str, str] = {
+    "variant_significance_gates_and_ratio_values": "Spark's analyzer stops the model's one query "
+    "at its default limit ('Max iterations (100) reached for batch Resolution'): the model "
+    "raises spark.sql.analyzer.maxIterations in a pre-hook (analyzer_iterations_raised), and dbt "
+    "runs no hooks for a unit test; with the limit raised the analysis alone took 333 s in this "
+    "folder's build (the model itself is compared row for row: test_marts_on_spark.py)",
+}
 
 
 def project_unit_tests() -> set[str]:
@@ -33,13 +39,12 @@ def test_every_unit_test_passes_on_spark(engines):
     assert expected, "no unit tests found under models/: nothing would be checked"
     assert UNIT_TESTS_NOT_ON_SPARK.keys() <= expected, "a unit test named here no longer exists"
     excludes = [arg for name in UNIT_TESTS_NOT_ON_SPARK for arg in ("--exclude", name)]
-    result = engines.spark.invoke(
-        ["test", "--select", "test_type:unit", *excludes], check=False
-    )
+    result = engines.spark.invoke(["test", "--select", "test_type:unit", *excludes], check=False)
     assert result.result is not None, f"dbt test on Spark did not run: {result.exception}"
     statuses = {
         run.node.name: (str(getattr(run.status, "value", run.status)), run.message)
         for run in result.result.results
+        if run.node.resource_type == "unit_test"
     }
     assert statuses.keys() == expected - UNIT_TESTS_NOT_ON_SPARK.keys()
     failed = {name: status for name, status in statuses.items() if status[0] != "pass"}
