@@ -19,9 +19,18 @@
     so a window's sum b_u(k)^2 is the sum of the rows with both days in the window and a bucket
     <= k (and n_u^2 the same over every bucket). Exact integers in float8 (below 2^53).
 
-    Computed from every pair of a unit's (day, bucket) rows (no sort, one hash aggregate): the
-    cost is the sum over units of (bucket rows)^2, quadratic in a unit's latencies; a day's
-    diagonal row is at every bucket where a unit had a latency that day (the day's histogram).
+    Computed per unit and pair of its days (d1 >= d2), whose increments sit only at the buckets
+    where either day has a latency: each of the unit's (day, bucket) rows is paired with each of
+    the unit's days as the pair's other side (a unit's bucket rows x its days, where an earlier
+    version paired every two bucket rows: (bucket rows)^2, quadratic in a unit's latencies), the
+    two sides' counts c1(k), c2(k) summed per (unit, d1, d2, bucket), then their running sums
+    over the buckets B1(k), B2(k) (a window per unit and pair of days) give the increment
+    B1(k) B2(k) - B1(k-1) B2(k-1); below_total_products is c1(k) n2 (+ c2(k) n1), no running sum.
+    The rows are identical to the pairwise version's (exact integers), compared with EXCEPT both
+    ways on the 1M demo. Cost (BENCHMARKS.md "arm_day_pair_latency_buckets in linear time"):
+    about equal at the 1M demo, whose units have ~1.5 bucket rows a day (there bucket rows x
+    days ~ (bucket rows)^2 / 2), and growing with a unit's latencies x days instead of their
+    square (measured with units of 3x and 9x the latencies).
 
     Incremental by day (replace_days on both day columns), like arm_day_pair_statistics: the
     pairs with a rebuilt day are computed again from the units that had a generation on a rebuilt
@@ -82,7 +91,7 @@ generations as {{ cte_not_materialized() }} (
 
         from generations
 
-        where generated_date in {{ rebuilt_days() }}
+        where {{ pair_day_recomputed('generated_date') }}
 
     ),
 
@@ -126,78 +135,109 @@ unit_day_buckets as {{ cte_not_materialized() }} (
 
 ),
 
-{# every pair of a unit's bucket rows, the later day's first (on one day: every ordered pair,
-    a row with itself included): c1 x c2 latencies pairs #}
-unit_bucket_pairs as (
+{# a unit's latencies per day (n_u,d) #}
+unit_days as (
 
     select
-        later_buckets.experiment_id,
-        later_buckets.variant_id,
-        later_buckets.metric_date,
-        earlier_buckets.metric_date as paired_metric_date,
-        later_buckets.latency_bucket as later_bucket,
-        earlier_buckets.latency_bucket as earlier_bucket,
-        later_buckets.bucket_count * earlier_buckets.bucket_count as pair_count
+        experiment_id,
+        variant_id,
+        unit_id,
+        metric_date,
+        sum(bucket_count) as day_count
 
-    from unit_day_buckets as later_buckets
-    inner join unit_day_buckets as earlier_buckets
+    from unit_day_buckets
+
+    group by 1, 2, 3, 4
+
+),
+
+{# each bucket row of a unit's day paired with each day of the unit as the pair's other day:
+    a unit's bucket rows x its days, not its bucket rows^2. The row's count is the later day's
+    (c1) when its day is the later one, the earlier day's (c2) when it is the earlier one, both
+    on the diagonal; times the other day's latencies, it is the row's share of
+    below_total_products (c1(k) n2 and c2(k) n1, c(k) n on the diagonal) #}
+unit_pair_sides as (
+
+    select
+        buckets.experiment_id,
+        buckets.variant_id,
+        buckets.unit_id,
+        greatest(buckets.metric_date, other_days.metric_date) as metric_date,
+        least(buckets.metric_date, other_days.metric_date) as paired_metric_date,
+        buckets.latency_bucket,
+        case when buckets.metric_date >= other_days.metric_date then buckets.bucket_count else 0.0 end
+            as later_count,
+        case when buckets.metric_date <= other_days.metric_date then buckets.bucket_count else 0.0 end
+            as earlier_count,
+        buckets.bucket_count * other_days.day_count as below_total_products
+
+    from unit_day_buckets as buckets
+    inner join unit_days as other_days
         on
-            later_buckets.experiment_id = earlier_buckets.experiment_id
-            and later_buckets.variant_id = earlier_buckets.variant_id
-            and later_buckets.unit_id = earlier_buckets.unit_id
-            and later_buckets.metric_date >= earlier_buckets.metric_date
+            buckets.experiment_id = other_days.experiment_id
+            and buckets.variant_id = other_days.variant_id
+            and buckets.unit_id = other_days.unit_id
 
     {% if not every_day %}
         {#- only the pairs with a rebuilt day: the other pairs' rows stay -#}
         where
-            later_buckets.metric_date in {{ rebuilt_days() }}
-            or earlier_buckets.metric_date in {{ rebuilt_days() }}
+            {{ pair_day_recomputed('buckets.metric_date') }}
+            or {{ pair_day_recomputed('other_days.metric_date') }}
     {% endif %}
 
 ),
 
-{# b1(k) b2(k) counts the latency pairs with BOTH latencies at or below k: its increment sits
-    at the higher of the two buckets (both orders off the diagonal); b1(k) n2 counts the pairs
-    whose first latency is at or below k (and b2(k) n1 the second's, off the diagonal) #}
-pair_increments as (
+{# per unit, pair of days and bucket where either day has a latency: the two days' counts
+    c1(k), c2(k) and their running sums over the buckets B1(k), B2(k), the unit's latencies of
+    each day at or below bucket k #}
+unit_pair_buckets as (
 
     select
         experiment_id,
         variant_id,
+        unit_id,
         metric_date,
         paired_metric_date,
-        greatest(later_bucket, earlier_bucket) as latency_bucket,
-        pair_count * case when metric_date = paired_metric_date then 1.0 else 2.0 end as below_pair_products,
-        0.0 as below_total_products
-    from unit_bucket_pairs
+        latency_bucket,
+        sum(later_count) as later_count,
+        sum(earlier_count) as earlier_count,
+        sum(below_total_products) as below_total_products
 
-    union all
+    from unit_pair_sides
 
-    select
-        experiment_id,
-        variant_id,
-        metric_date,
-        paired_metric_date,
-        later_bucket as latency_bucket,
-        0.0 as below_pair_products,
-        pair_count as below_total_products
-    from unit_bucket_pairs
-
-    union all
-
-    select
-        experiment_id,
-        variant_id,
-        metric_date,
-        paired_metric_date,
-        earlier_bucket as latency_bucket,
-        0.0 as below_pair_products,
-        pair_count as below_total_products
-    from unit_bucket_pairs
-    where metric_date > paired_metric_date
+    group by 1, 2, 3, 4, 5, 6
 
 ),
 
+unit_pair_cumulated as (
+
+    select
+        experiment_id,
+        variant_id,
+        metric_date,
+        paired_metric_date,
+        latency_bucket,
+        later_count,
+        earlier_count,
+        below_total_products,
+        sum(later_count) over (
+            partition by experiment_id, variant_id, unit_id, metric_date, paired_metric_date
+            order by latency_bucket
+            rows between unbounded preceding and current row
+        ) as later_below_count,
+        sum(earlier_count) over (
+            partition by experiment_id, variant_id, unit_id, metric_date, paired_metric_date
+            order by latency_bucket
+            rows between unbounded preceding and current row
+        ) as earlier_below_count
+
+    from unit_pair_buckets
+
+),
+
+{# b1(k) b2(k) counts the unit's latency pairs with BOTH latencies at or below k: its increment
+    at k is B1(k) B2(k) - B1(k-1) B2(k-1) (both orders off the diagonal); summed over the arm's
+    units per pair of days and bucket, with below_total_products (exact integers in float8) #}
 pair_sums as (
 
     select
@@ -206,10 +246,16 @@ pair_sums as (
         metric_date,
         paired_metric_date,
         latency_bucket,
-        sum(below_pair_products) as below_pair_products,
+        sum(
+            (
+                later_below_count * earlier_below_count
+                - (later_below_count - later_count) * (earlier_below_count - earlier_count)
+            )
+            * case when metric_date = paired_metric_date then 1.0 else 2.0 end
+        ) as below_pair_products,
         sum(below_total_products) as below_total_products
 
-    from pair_increments
+    from unit_pair_cumulated
 
     group by 1, 2, 3, 4, 5
 
@@ -230,7 +276,7 @@ day_histograms as (
     from unit_day_buckets
 
     {% if not every_day %}
-        where metric_date in {{ rebuilt_days() }}
+        where {{ pair_day_recomputed('metric_date') }}
     {% endif %}
 
     group by 1, 2, 3, 4
