@@ -15,6 +15,15 @@
         variant x unit x slot where the unit's counts change, the change, the counts after it and
         the unit's contribution to the arm's sums (added_units: 1 in its first slot; added_d,
         added_m, added_dd, added_mm, added_md: what the slot adds to D, M, D^2, M^2, M x D).
+    alert_acceptance_tail_ctes(events, state, mark, through, step, requests_through=false): the
+        CTEs that bring a state (alert_acceptance_state's rows, CTE `state`) up to date with the
+        events received after `mark` up to `through` (SQL expressions): the requests of those
+        events are read again whole (by request_id), their generations' units recounted from
+        their rows in the state, less what those requests counted up to the mark, plus what they
+        count now. Ends with `tail_units_built` (the units' rows in the state) and
+        `tail_units_now` (their rows now, as alert_acceptance_unit_rows). requests_through: read
+        the requests' events only up to `through` (a build; a check reads them all: an event
+        after the check has a later slot).
 #}
 {% macro alert_acceptance_key_changes(name, events, step, sign='1') -%}
 {{ name }}_generations as (
@@ -134,3 +143,135 @@
 
 )
 {%- endmacro %}
+
+
+{% macro alert_acceptance_tail_ctes(events, state, mark, through, step, requests_through=false) -%}
+tail_requests as (
+
+    -- the requests of the events received after the mark up to `through` (an event received
+    -- later changes only later slots); a range of the index on received_at
+    select distinct events.request_id
+    from {{ events }} as events
+    where
+        events.event_type in ('generation', 'accepted', 'edited')
+        and events.received_at > {{ mark }}
+        and events.received_at <= {{ through }}
+
+),
+
+request_events as (
+
+    -- every event of those requests, built or not (a build reads none after `through`)
+    select
+        events.request_id,
+        events.variant_id,
+        events.unit_id,
+        events.event_type,
+        events.received_at
+    from {{ events }} as events
+    where
+        events.event_type in ('generation', 'accepted', 'edited')
+        and events.request_id {{ in_few_values('select tail_requests.request_id from tail_requests') }}
+        {%- if requests_through %}
+        and events.received_at <= {{ through }}
+        {%- endif %}
+
+),
+
+request_events_built as (
+
+    select * from request_events
+    where received_at <= {{ mark }}
+
+),
+
+{{ alert_acceptance_key_changes('request_changes_now', 'request_events', step) }},
+
+{{ alert_acceptance_key_changes('request_changes_built', 'request_events_built', step, '-1') }},
+
+tail_units as (
+
+    select distinct
+        variant_id,
+        unit_id
+    from request_changes_now_generations
+
+),
+
+tail_units_built as (
+
+    select state.*
+    from {{ state }} as state
+    inner join tail_units
+        on
+            state.variant_id = tail_units.variant_id
+            and state.unit_id = tail_units.unit_id
+    where state.state_row = 'unit'
+
+),
+
+tail_unit_changes as (
+
+    -- the tail's units: their built changes, less what the tail's requests counted at the
+    -- build, plus what they count now
+    select
+        variant_id,
+        unit_id,
+        slot,
+        added_generations as generations,
+        added_accepted as accepted
+    from tail_units_built
+    union all
+    select * from request_changes_built
+    union all
+    select * from request_changes_now
+
+),
+
+{{ alert_acceptance_unit_rows('tail_units_now', 'tail_unit_changes') }}
+{%- endmacro %}
+
+
+{#
+    alert_acceptance_state_rebuilds(): true when this build of alert_acceptance_state computes the
+    whole state: at parse time, on Spark, on a first build or a full refresh, and when the events
+    received up to the previous mark are not those that build read (their count now differs from
+    the mark row's built_event_count: an event deleted, or stored later with an old received_at),
+    or the table holds no mark. Logs why. One index-only count of the events up to the mark.
+    alert_acceptance_state_reset(): the model's pre-hook: empties the table (in the build's
+    transaction) when the whole state is computed again, so no row of a vanished unit stays.
+#}
+{% macro alert_acceptance_state_rebuilds() %}
+    {%- if not execute or target.type == 'spark' or not is_incremental() -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set compared -%}
+        select
+            mark.built_event_count,
+            (
+                select count(*) from {{ ref('stg_exp__events') }} as events
+                where events.received_at <= mark.received_through_at
+            ) as event_count
+        from {{ this }} as mark
+        where mark.state_row = 'mark'
+    {%- endset -%}
+    {%- set rows = run_query(compared).rows -%}
+    {%- if rows | length != 1 -%}
+        {%- do log(this.identifier ~ ': the whole state computed again (no mark row)', info=true) -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- if rows[0][0] != rows[0][1] -%}
+        {%- do log(this.identifier ~ ': the whole state computed again (events up to the previous'
+            ~ ' mark: ' ~ rows[0][0] ~ ' when built, ' ~ rows[0][1] ~ ' now)', info=true) -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {{ return(false) }}
+{% endmacro %}
+
+
+{% macro alert_acceptance_state_reset() %}
+    {%- if execute and target.type != 'spark' and is_incremental()
+        and alert_acceptance_state_rebuilds() -%}
+        delete from {{ this }}
+    {%- endif -%}
+{% endmacro %}

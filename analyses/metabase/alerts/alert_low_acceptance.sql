@@ -104,86 +104,12 @@ built_mark as (
 
 ),
 
-tail_requests as (
-
-    -- the requests of the events received after the build's mark, up to the check (a later
-    -- event changes only later slots); a range of the index on received_at
-    select distinct events.request_id
-    from events
-    where
-        events.event_type in ('generation', 'accepted', 'edited')
-        and events.received_at > (select built_mark.received_through_at from built_mark)
-        and events.received_at <= (select check_slots.checked_up_to from check_slots)
-
-),
-
-request_events as (
-
-    -- every event of those requests, built or not
-    select
-        events.request_id,
-        events.variant_id,
-        events.unit_id,
-        events.event_type,
-        events.received_at
-    from events
-    where
-        events.event_type in ('generation', 'accepted', 'edited')
-        and events.request_id {{ in_few_values('select tail_requests.request_id from tail_requests') }}
-
-),
-
-request_events_built as (
-
-    select * from request_events
-    where received_at <= (select built_mark.received_through_at from built_mark)
-
-),
-
-{{ alert_acceptance_key_changes('request_changes_now', 'request_events', step) }},
-
-{{ alert_acceptance_key_changes('request_changes_built', 'request_events_built', step, '-1') }},
-
-tail_units as (
-
-    select distinct
-        variant_id,
-        unit_id
-    from request_changes_now_generations
-
-),
-
-tail_units_built as (
-
-    select state.*
-    from state
-    inner join tail_units
-        on
-            state.variant_id = tail_units.variant_id
-            and state.unit_id = tail_units.unit_id
-    where state.state_row = 'unit'
-
-),
-
-tail_unit_changes as (
-
-    -- the tail's units: their built changes, less what the tail's requests counted at the
-    -- build, plus what they count now
-    select
-        variant_id,
-        unit_id,
-        slot,
-        added_generations as generations,
-        added_accepted as accepted
-    from tail_units_built
-    union all
-    select * from request_changes_built
-    union all
-    select * from request_changes_now
-
-),
-
-{{ alert_acceptance_unit_rows('tail_units_now', 'tail_unit_changes') }},
+{{ alert_acceptance_tail_ctes(
+    'events', 'state',
+    '(select built_mark.received_through_at from built_mark)',
+    '(select check_slots.checked_up_to from check_slots)',
+    step,
+) }},
 
 arm_slot_changes as (
 

@@ -1,3 +1,5 @@
+-- noqa: disable=LT02
+{# (LT02: sqlfluff cannot place the indentation of the CTEs inside the jinja branches.) #}
 {#
     The built state of the low-acceptance alert (analyses/metabase/alerts/alert_low_acceptance.sql):
     what the alert's sequential test needs from the event log up to this build, so the alert
@@ -21,13 +23,32 @@
     float8: sums are exact (below 2^53) in any order, so state + tail equals the live
     computation exactly.
 
-    One table, rebuilt by every build (both engines): the three kinds are written by one
-    statement, so the alert can never read a mark from one build with sums from another.
+    Incremental on PostgreSQL (delete+insert on state_key: 'mark', 'unit:<variant>:<unit>',
+    'arm:<variant>'): a build reads the events received after the previous mark up to its own
+    (a range of the index on received_at), recounts the units they touch exactly as the alert
+    corrects the state for its tail (macro alert_acceptance_tail_ctes), and writes those units'
+    rows, the arm rows of their variants (previous rows plus the difference) and the new mark,
+    all in one statement and one transaction: a check never pairs one build's mark with another
+    build's sums. Cost: the new events and the rows of the units they touch, whatever the
+    history's length. The whole state is computed again on a full refresh and when the events
+    up to the previous mark are not the ones that build read (their count, kept on the mark row
+    as built_event_count, changed: an event deleted, or stored later with an old received_at);
+    a pre-hook then empties the table in the same transaction (macro
+    alert_acceptance_state_rebuilds; the check is one index-only count). On Spark a table
+    rebuilt whole by every build.
 #}
+{%- set rebuild = alert_acceptance_state_rebuilds() %}
 {{
     config(
-        materialized='table',
-        indexes=[{'columns': ['state_row', 'variant_id', 'unit_id']}],
+        materialized='incremental' if arm_day_statistics_replace_days() else 'table',
+        incremental_strategy='delete+insert',
+        unique_key='state_key',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['state_row', 'variant_id', 'unit_id']},
+            {'columns': ['state_key']},
+        ],
+        pre_hook='{{ alert_acceptance_state_reset() }}',
         post_hook='{{ analyze_table(this) }}',
     )
 }}
@@ -41,6 +62,8 @@ events as {{ cte_not_materialized() }} (
 
 ),
 
+{% if rebuild %}
+
 marks as (
 
     select
@@ -49,6 +72,18 @@ marks as (
             cast('1900-01-01 00:00:00' as {{ sql_type('timestamptz') }})
         ) as received_through_at
     from events
+
+),
+
+mark_row as (
+
+    select
+        marks.received_through_at,
+        (
+            select count(*) from events
+            where events.received_at <= marks.received_through_at
+        ) as built_event_count
+    from marks
 
 ),
 
@@ -88,7 +123,128 @@ arm_rows as (
 
 )
 
+{% else %}
+
+previous_state as {{ cte_not_materialized() }} (
+
+    select * from {{ this }}
+
+),
+
+previous_mark as (
+
+    select
+        received_through_at,
+        built_event_count
+    from previous_state
+    where state_row = 'mark'
+
+),
+
+marks as (
+
+    -- the new mark; the events up to it: the previous ones and those received since
+    select
+        new_mark.received_through_at,
+        (select previous_mark.built_event_count from previous_mark) + (
+            select count(*) from events
+            where
+                events.received_at > (select previous_mark.received_through_at from previous_mark)
+                and events.received_at <= new_mark.received_through_at
+        ) as built_event_count
+    from (
+        select
+            coalesce(
+                max(events.received_at),
+                (select previous_mark.received_through_at from previous_mark)
+            ) as received_through_at
+        from events
+        where
+            events.received_at <= now()
+            and events.received_at >= (select previous_mark.received_through_at from previous_mark)
+    ) as new_mark
+
+),
+
+{{ alert_acceptance_tail_ctes(
+    'events', 'previous_state',
+    '(select previous_mark.received_through_at from previous_mark)',
+    '(select marks.received_through_at from marks)',
+    step,
+    requests_through=true,
+) }},
+
+unit_rows as (
+
+    select * from tail_units_now
+
+),
+
+arm_rows as (
+
+    -- every slot of the variants touched: their previous sums plus the difference
+    select
+        variant_id,
+        slot,
+        cast(sum(added_units) as bigint) as added_units,
+        sum(added_d) as added_d,
+        sum(added_m) as added_m,
+        sum(added_dd) as added_dd,
+        sum(added_mm) as added_mm,
+        sum(added_md) as added_md
+    from (
+        select
+            variant_id,
+            slot,
+            added_units,
+            added_d,
+            added_m,
+            added_dd,
+            added_mm,
+            added_md
+        from previous_state
+        where
+            state_row = 'arm'
+            and variant_id in (select tail_units_now.variant_id from tail_units_now)
+        union all
+        select
+            variant_id,
+            slot,
+            added_units,
+            added_d,
+            added_m,
+            added_dd,
+            added_mm,
+            added_md
+        from tail_units_now
+        union all
+        select
+            variant_id,
+            slot,
+            -added_units as added_units,
+            -added_d as added_d,
+            -added_m as added_m,
+            -added_dd as added_dd,
+            -added_mm as added_mm,
+            -added_md as added_md
+        from tail_units_built
+    ) as changes
+    group by variant_id, slot
+    -- a slot where every change moved away holds none
+    having sum(added_d) <> 0 or sum(added_m) <> 0
+
+),
+
+mark_row as (
+
+    select * from marks
+
+)
+
+{% endif %}
+
 select
+    'mark' as state_key,
     'mark' as state_row,
     cast(null as integer) as variant_id,
     cast(null as {{ sql_type('text') }}) as unit_id,
@@ -103,12 +259,14 @@ select
     cast(null as {{ sql_type('float8') }}) as added_dd,
     cast(null as {{ sql_type('float8') }}) as added_mm,
     cast(null as {{ sql_type('float8') }}) as added_md,
-    marks.received_through_at
-from marks
+    mark_row.received_through_at,
+    mark_row.built_event_count
+from mark_row
 
 union all
 
 select
+    concat('unit:', cast(variant_id as {{ sql_type('text') }}), ':', unit_id) as state_key,
     'unit' as state_row,
     variant_id,
     unit_id,
@@ -123,12 +281,14 @@ select
     added_dd,
     added_mm,
     added_md,
-    cast(null as {{ sql_type('timestamptz') }}) as received_through_at
+    cast(null as {{ sql_type('timestamptz') }}) as received_through_at,
+    cast(null as bigint) as built_event_count
 from unit_rows
 
 union all
 
 select
+    concat('arm:', cast(variant_id as {{ sql_type('text') }})) as state_key,
     'arm' as state_row,
     variant_id,
     cast(null as {{ sql_type('text') }}) as unit_id,
@@ -143,5 +303,6 @@ select
     added_dd,
     added_mm,
     added_md,
-    cast(null as {{ sql_type('timestamptz') }}) as received_through_at
+    cast(null as {{ sql_type('timestamptz') }}) as received_through_at,
+    cast(null as bigint) as built_event_count
 from arm_rows

@@ -13,6 +13,7 @@ same as the live definition's, row for row and value for value.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +35,20 @@ FINAL_SELECT = "select * from treatments_below_threshold"
 
 class StateWarehouse(Warehouse):
     compiled: CompiledProject
+    target: Path
+
+    def build_state(self, *flags: str) -> None:
+        run_dbt(
+            ["run", "--select", "alert_acceptance_state", "--quiet", *flags],
+            self.settings,
+            target_path=self.target,
+        )
+
+    def state_rows(self) -> list[tuple]:
+        state = self.compiled.relations["alert_acceptance_state"]
+        with self.conn.cursor() as cur:
+            cur.execute(f"select * from {state}")
+            return sorted(cur.fetchall(), key=lambda row: tuple(map(repr, row)))
 
     def rows_at(self, sql: str, at: dt.datetime) -> list[tuple]:
         self.execute(
@@ -70,6 +85,7 @@ def state_db(new_database, tmp_path_factory) -> StateWarehouse:
         target_path=target,
     )
     db.compiled = compile_project(settings, target, "path:analyses/metabase/alerts")
+    db.target = target
     db.execute("insert into exp.events select * from public.held_events")
     add_tail_cases(db, held_from)
     db.execute("analyze exp.events")
@@ -160,7 +176,6 @@ def check_instants() -> list[dt.datetime]:
 
 
 def test_state_and_tail_answer_exactly_as_the_live_definition(state_db):
-    alert, live = alert_sql(state_db)
     state = state_db.compiled.relations["alert_acceptance_state"]
     [mark] = [
         row["mark"]
@@ -176,10 +191,68 @@ def test_state_and_tail_answer_exactly_as_the_live_definition(state_db):
         )
     ]
     assert tail > 300, "the replay must check a build that is hours old"
+    assert_same_answers(state_db, check_instants())
+
+
+def assert_same_answers(db: StateWarehouse, instants: list[dt.datetime]) -> None:
+    alert, live = alert_sql(db)
     compared_sums = 0
-    for at in check_instants():
-        assert state_db.rows_at(alert, at) == state_db.rows_at(live, at), at
-        sums = state_db.rows_at(arm_sums(alert), at)
-        assert sums == state_db.rows_at(arm_sums(live), at), at
+    for at in instants:
+        assert db.rows_at(alert, at) == db.rows_at(live, at), at
+        sums = db.rows_at(arm_sums(alert), at)
+        assert sums == db.rows_at(arm_sums(live), at), at
         compared_sums += len(sums)
     assert compared_sums > 500
+
+
+def test_incremental_builds_keep_the_state_equal_to_a_full_one(state_db):
+    """An incremental build reads the events received since the previous mark (the held-back
+    ones and the tail cases) and recounts the units they touch: its rows equal a full
+    refresh's, and the alert answers as the live definition, with a new tail after it. An event
+    up to the mark deleted: the next build computes the whole state again, same answers."""
+    state = state_db.compiled.relations["alert_acceptance_state"]
+
+    def mark() -> tuple[dt.datetime, int]:
+        [row] = state_db.rows(
+            f"select received_through_at, built_event_count from {state} where state_row = 'mark'"
+        )
+        return row["received_through_at"], row["built_event_count"]
+
+    state_db.build_state()
+    received_through, built = mark()
+    assert received_through > DEMO_END_AT - dt.timedelta(hours=1)
+    [row] = state_db.rows(
+        "select count(*) as n from exp.events where received_at <= %s", (received_through,)
+    )
+    assert built == row["n"]
+    incremental = state_db.state_rows()
+    state_db.build_state("--full-refresh")
+    assert state_db.state_rows() == incremental
+    assert mark() == (received_through, built)
+
+    # a new tail after the incremental build: an outcome of a generation built just now
+    state_db.execute(
+        "insert into exp.events select id + 200000000, 'accepted', experiment_id, variant_id,"
+        " unit_id, request_id, occurred_at, %s, null, null, null, null, null, null, null, null"
+        " from exp.events where event_type = 'generation' and received_at > %s"
+        " and request_id not in"
+        " (select request_id from exp.events where event_type <> 'generation')"
+        " order by id limit 3",
+        (DEMO_END_AT + dt.timedelta(hours=2), DEMO_END_AT - HELD_BACK),
+    )
+    later = [DEMO_END_AT + dt.timedelta(hours=h, seconds=7) for h in (-6, 0, 6, 12)]
+    state_db.build_state()
+    assert_same_answers(state_db, [*check_instants(), *later])
+
+    # an event up to the mark deleted: the whole state again
+    state_db.execute(
+        "delete from exp.events where id = (select min(id) from exp.events"
+        " where event_type = 'generation' and received_at < %s)",
+        (DEMO_END_AT - dt.timedelta(days=10),),
+    )
+    state_db.build_state()
+    assert mark()[1] == built + 3 - 1
+    rebuilt = state_db.state_rows()
+    state_db.build_state("--full-refresh")
+    assert state_db.state_rows() == rebuilt
+    assert_same_answers(state_db, [*check_instants(), *later])
