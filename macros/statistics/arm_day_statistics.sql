@@ -17,17 +17,6 @@
     a card table (the ledger, built after them, kept its old row): every day again.
 #}
 
-{# True where arm_day_pair_latency_buckets replaces days (PostgreSQL); on Spark, not ported
-   yet, it is a plain table rebuilt in full (README "Running on Apache Spark"). The card tables
-   arm_day_pair_statistics and arm_day_unit_entries replace days on both engines. #}
-{% macro arm_day_statistics_replace_days() -%}
-    {%- if adapter is defined -%}
-        {{ return(adapter.type() != 'spark') }}
-    {%- endif -%}
-    {{ return(true) }}
-{%- endmacro %}
-
-
 {# The fingerprint of unit_pre_period_statistics' rows of the units assigned on or before
    `through_date` (SQL expression), as one row (unit_count, pre_period_fingerprint). #}
 {% macro arm_day_pre_period_fingerprint(pre_period, through_date) -%}

@@ -26,10 +26,7 @@
 -- depends_on: {{ ref('variant_daily_latency_histograms') }}
 -- depends_on: {{ ref('arm_day_pair_statistics') }}
 -- depends_on: {{ ref('arm_day_unit_entries') }}
-{#- arm_day_pair_latency_buckets replaces days on PostgreSQL only (rebuilt in full on Spark, not ported yet) #}
-{%- if arm_day_statistics_replace_days() %}
 -- depends_on: {{ ref('arm_day_pair_latency_buckets') }}
-{%- endif %}
 -- depends_on: {{ ref('int_arm_day_pre_period_ledger') }}
 
 {%- set missing = models_missing_from_this_run() -%}

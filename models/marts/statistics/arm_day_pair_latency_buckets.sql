@@ -34,15 +34,18 @@
 
     Incremental by day (replace_days on both day columns), like arm_day_pair_statistics: the
     pairs with a rebuilt day are computed again from the units that had a generation on a rebuilt
-    day (each such unit's generations of every day); every day on a full refresh.
-#}{#- not ported to Spark yet: rebuilt in full there (README "Running on Apache Spark") -#}
-{%- set replaces_days = arm_day_statistics_replace_days() -%}
+    day (each such unit's generations of every day); every day on a full refresh. On Spark the
+    table is partitioned by metric_date (partition_by) and a build writes whole partitions:
+    every pair whose metric_date is on or after the earliest rebuilt day (macro
+    pair_day_recomputed), as for arm_day_pair_statistics.
+#}
 {{
     config(
-        materialized='incremental' if replaces_days else 'table',
-        incremental_strategy='replace_days' if replaces_days else none,
-        unique_key=['metric_date', 'paired_metric_date'] if replaces_days else none,
-        replace_days_of_new_rows=replaces_days,
+        materialized='incremental',
+        incremental_strategy='replace_days',
+        unique_key=['metric_date', 'paired_metric_date'],
+        partition_by='metric_date',
+        replace_days_of_new_rows=true,
         on_schema_change='fail',
         indexes=[
             {'columns': ['experiment_id', 'variant_id', 'metric_date', 'paired_metric_date']},

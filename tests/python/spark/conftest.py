@@ -69,8 +69,11 @@ PORTED_MARTS = [
     # int_arm_day_pre_period_ledger (part of +int_event_log_ledger)
     "analytics.arm_day_pair_statistics",
     "analytics.arm_day_unit_entries",
+    "analytics.arm_day_pair_latency_buckets",
     *WHOLE_EXPERIMENT_MARTS,
 ]
+# The card tables with a row per pair of days, partitioned on Spark by the later day only
+PAIR_TABLES = ("analytics.arm_day_pair_statistics", "analytics.arm_day_pair_latency_buckets")
 PORTED_SELECTION = [
     "staging.exp",
     "+int_event_log_ledger",
@@ -262,8 +265,8 @@ class IncrementalRun:
     postgres_rebuilt_days: list[tuple]
     spark_rebuilt_days: list[tuple]
     spark_vanished_day_rows_before: int
-    # arm_day_pair_statistics' pairs of the vanished day in later days' partitions, before
-    spark_vanished_day_later_pairs_before: int
+    # per PAIR_TABLES relation: its pairs of the vanished day in later days' partitions, before
+    spark_vanished_day_later_pairs_before: dict[str, int]
     # every data test of the models built, by name: its status in the Spark build
     spark_data_tests: dict[str, str]
 
@@ -346,10 +349,13 @@ def engines_and_incremental(new_database, pg_data_dir, spark_dbt, tmp_path_facto
     [(vanished_rows,)] = spark_dbt.sql(
         f"select count(*) from analytics.generations where generated_date = date'{VANISHED_DAY}'"
     )
-    [(vanished_later_pairs,)] = spark_dbt.sql(
-        "select count(*) from analytics.arm_day_pair_statistics"
-        f" where paired_metric_date = date'{VANISHED_DAY}' and metric_date > date'{VANISHED_DAY}'"
-    )
+    vanished_later_pairs = {
+        relation: spark_dbt.sql(
+            f"select count(*) from {relation} where paired_metric_date = date'{VANISHED_DAY}'"
+            f" and metric_date > date'{VANISHED_DAY}'"
+        )[0][0]
+        for relation in PAIR_TABLES
+    }
     postgres_full.result()
 
     execute(postgres, change_for_incremental_sql())

@@ -5,7 +5,7 @@ PostgreSQL's (test_marts_on_spark.py)."""
 
 from __future__ import annotations
 
-from .conftest import CHANGED_DAY, VANISHED_DAY
+from .conftest import CHANGED_DAY, PAIR_TABLES, VANISHED_DAY
 
 
 def test_the_same_days_are_rebuilt_for_the_same_reasons(incremental_run):
@@ -23,6 +23,7 @@ def test_a_day_without_events_leaves_the_day_grain_marts(engines, incremental_ru
         ("analytics.variant_daily_metrics", "metric_date"),
         ("analytics.arm_day_pair_statistics", "metric_date"),
         ("analytics.arm_day_unit_entries", "metric_date"),
+        ("analytics.arm_day_pair_latency_buckets", "metric_date"),
     ]:
         partitions = {row[0] for row in engines.spark.sql(f"show partitions {relation}")}
         assert f"{day_column}={CHANGED_DAY}" in partitions, relation
@@ -42,12 +43,12 @@ def test_the_data_tests_run_on_spark_and_pass(incremental_run):
 
 
 def test_the_card_tables_keep_no_pair_with_the_vanished_day(engines, incremental_run):
-    """arm_day_pair_statistics is partitioned by metric_date only: the pairs whose earlier day
-    (paired_metric_date) vanished live in later days' partitions, which the incremental build
-    rewrote whole (macro pair_day_recomputed)."""
-    assert incremental_run.spark_vanished_day_later_pairs_before > 0
-    [(left,)] = engines.spark.sql(
-        "select count(*) from analytics.arm_day_pair_statistics"
-        f" where paired_metric_date = date'{VANISHED_DAY}'"
-    )
-    assert left == 0
+    """arm_day_pair_statistics and arm_day_pair_latency_buckets are partitioned by metric_date
+    only: the pairs whose earlier day (paired_metric_date) vanished live in later days'
+    partitions, which the incremental build rewrote whole (macro pair_day_recomputed)."""
+    for relation in PAIR_TABLES:
+        assert incremental_run.spark_vanished_day_later_pairs_before[relation] > 0, relation
+        [(left,)] = engines.spark.sql(
+            f"select count(*) from {relation} where paired_metric_date = date'{VANISHED_DAY}'"
+        )
+        assert left == 0, relation
