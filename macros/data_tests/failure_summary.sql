@@ -82,7 +82,7 @@ select
     '{{ data_test_subject().relation }}' as tested_relation,
     '{{ rule }}' as data_test_rule,
     {{ failure_count }} as failure_count,
-    {{ listagg('failing_key', "', '", 'order by failing_key', 5) }} as sample_keys
+    {{ sorted_text_sample('failing_key', "', '", 5) }} as sample_keys
 
 from failures
 
