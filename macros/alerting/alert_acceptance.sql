@@ -213,7 +213,7 @@ tail_units_built as (
 tail_unit_changes as (
 
     -- the tail's units: their built changes, less what the tail's requests counted at the
-    -- build, plus what they count now
+    -- build, plus what they count at the check
     select
         variant_id,
         unit_id,

@@ -114,7 +114,7 @@ built_mark as (
 arm_slot_changes as (
 
     -- what each slot up to the check adds to the sums over units of D, M, D^2, M^2 and M x D:
-    -- the built sums, corrected by the tail's units (their counts now less their built counts)
+    -- the built sums, corrected by the tail's units (their current counts less their built counts)
     select
         variant_id,
         slot,
