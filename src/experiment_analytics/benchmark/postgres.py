@@ -33,6 +33,7 @@ from experiment_analytics.benchmark.steps import (
     timed,
 )
 from experiment_analytics.demo_data import append_days, default_end_at, generate
+from experiment_analytics.metabase.project import compile_analyses
 from experiment_analytics.warehouse import ConnectionSettings, connect, embedded
 
 _logger = logging.getLogger(__name__)
@@ -46,15 +47,11 @@ BASELINE_SQL = baseline_sql("postgres")
 
 
 def time_card_queries(
-    settings: ConnectionSettings, target: Path
+    settings: ConnectionSettings, manifest: Path
 ) -> tuple[list[tuple[str, float]], list[tuple[str, str]]]:
-    """Every card and alert query (steps.card_queries), compiled for PostgreSQL and run once
-    each on the warehouse: steps.time_queries' seconds and failures."""
-    from experiment_analytics.metabase.run import PublishOptions, validate_only
-
-    specs = validate_only(
-        PublishOptions(metabase_url="", warehouse=settings, target_dir=target, compile=True)
-    )
+    """Every card and alert query (steps.card_queries of `manifest`, the analyses compiled for
+    PostgreSQL) run once each on the warehouse: steps.time_queries' seconds and failures."""
+    queries = card_queries(manifest)
     conn = connect(settings)
     conn.autocommit = True  # a failing query must not abort the ones after it
     try:
@@ -64,7 +61,7 @@ def time_card_queries(
                 cur.execute(compiled.sql, compiled.params)
                 cur.fetchall()
 
-            return time_queries(card_queries(specs), run)
+            return time_queries(queries, run)
     finally:
         conn.close()
 
@@ -115,7 +112,8 @@ def run_benchmark(
         )
         incremental_nodes = node_times(dbt_target)
         (card_seconds, card_failures), _ = timed(
-            "card and alert queries", lambda: time_card_queries(settings, dbt_target)
+            "card and alert queries",
+            lambda: time_card_queries(settings, compile_analyses(settings, dbt_target)),
         )
         conn = connect(settings)
         with conn.cursor() as cur:

@@ -10,7 +10,8 @@ import socket
 import time
 from pathlib import Path
 
-from experiment_analytics.dbt import DbtResult, run_dbt
+from experiment_analytics.benchmark.result import BenchmarkError
+from experiment_analytics.dbt import PROJECT_DIR, DbtResult, run_dbt
 from experiment_analytics.native_query import CompiledQuery
 
 _logger = logging.getLogger(__name__)
@@ -86,24 +87,33 @@ def build(args: list[str], settings, env: dict[str, str], target: Path) -> DbtRe
     return result
 
 
-def card_queries(specs) -> list[tuple[str, CompiledQuery]]:
+def card_queries(manifest: Path) -> list[tuple[str, CompiledQuery]]:
     """Every dashboard card (with the dashboard's default filter values) and every alert query
-    of validated `specs`, compiled as the publisher compiles them: (`dashboard.card` or
-    `alert.<key>`, query)."""
+    of the project, from a manifest with the analyses compiled (for one engine), substituted as
+    the publisher does: (`dashboard.card` or `alert.<key>`, query). Not validated against the
+    warehouse (the publisher's check would stop at the first query an engine cannot run; the
+    benchmark reports each failing query by name instead: time_queries)."""
+    from experiment_analytics.metabase.project import load_project
+    from experiment_analytics.metabase.spec import parse_dashboard, parse_publisher
     from experiment_analytics.native_query import compile_native
     from experiment_analytics.preview.cards import FieldColumns, compile_card, filter_values
 
-    fields = FieldColumns(specs.project)
+    project = load_project(manifest, PROJECT_DIR)
+    config = parse_publisher(PROJECT_DIR / "metabase" / "publisher.yml")
+    fields = FieldColumns(project)
     queries = []
-    for spec in specs.dashboards:
+    for exposure in sorted(project.dashboards.values(), key=lambda e: e.name):
+        if exposure.spec_path is None:
+            raise BenchmarkError(f"exposure {exposure.name} names no dashboard spec file")
+        spec = parse_dashboard(exposure.spec_path)
         values = filter_values(spec, {})
         for card in spec.cards:
-            sql = specs.project.analyses[card.query].compiled_sql
+            sql = project.analyses[card.query].compiled_sql
             queries.append(
                 (f"{spec.dashboard}.{card.key}", compile_card(spec, card, sql, values, fields))
             )
-    for alert in specs.config.alerts:
-        sql = specs.project.analyses[alert.query].compiled_sql
+    for alert in config.alerts:
+        sql = project.analyses[alert.query].compiled_sql
         queries.append((f"alert.{alert.key}", compile_native(sql, {}, [], fields.column_of)))
     return queries
 

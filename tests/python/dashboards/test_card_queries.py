@@ -297,3 +297,28 @@ def test_cost_cards_name_a_model_without_a_price(card_warehouse, compiled: Compi
     finally:
         conn.rollback()
         conn.close()
+
+
+def test_the_benchmark_times_every_card_and_alert_query_of_the_publisher(
+    demo_warehouse, compiled_analyses
+):
+    """`make bench` lists each card and alert query's time: the same set the publisher publishes
+    (its validated specs), each run without failure on the demo warehouse."""
+    from experiment_analytics.benchmark.postgres import time_card_queries
+    from experiment_analytics.metabase.run import PublishOptions, validate_only
+
+    specs = validate_only(
+        PublishOptions(
+            metabase_url="",
+            warehouse=demo_warehouse,
+            target_dir=compiled_analyses,
+            compile=False,
+        )
+    )
+    published = {f"{d.dashboard}.{card.key}" for d in specs.dashboards for card in d.cards}
+    published |= {f"alert.{alert.key}" for alert in specs.config.alerts}
+    timings, failures = time_card_queries(demo_warehouse, compiled_analyses / "manifest.json")
+    assert failures == []
+    assert sorted(name for name, _ in timings) == sorted(published)
+    assert len(published) > 30
+    assert all(seconds >= 0 for _, seconds in timings)
