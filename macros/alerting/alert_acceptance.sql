@@ -241,6 +241,16 @@ tail_unit_changes as (
     alert_acceptance_state_reset(): the model's pre-hook: empties the table (in the build's
     transaction) when the whole state is computed again, so no row of a vanished unit stays.
 #}
+{# True where alert_acceptance_state is incremental (PostgreSQL); on Spark a table rebuilt whole
+   by every build. (`adapter is defined` guard: sqlfluff's templater has no adapter.) #}
+{% macro alert_acceptance_state_is_incremental() -%}
+    {%- if adapter is defined -%}
+        {{ return(adapter.type() != 'spark') }}
+    {%- endif -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+
 {% macro alert_acceptance_state_rebuilds() %}
     {%- if not execute or target.type == 'spark' or not is_incremental() -%}
         {{ return(true) }}

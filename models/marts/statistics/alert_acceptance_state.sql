@@ -40,7 +40,7 @@
 {%- set rebuild = alert_acceptance_state_rebuilds() %}
 {{
     config(
-        materialized='incremental' if arm_day_statistics_replace_days() else 'table',
+        materialized='incremental' if alert_acceptance_state_is_incremental() else 'table',
         incremental_strategy='delete+insert',
         unique_key='state_key',
         on_schema_change='fail',
