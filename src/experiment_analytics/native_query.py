@@ -30,6 +30,18 @@ _DATE = r"\d{4}-\d{2}-\d{2}(?:T[\d:.]+)?"
 _PARAMETER = re.compile(r"%(%|s)")
 
 
+# Engines whose SQL quotes identifiers with backticks (Metabase's sparksql and databricks
+# drivers; dbt's spark adapter); every other engine here (postgres) with double quotes.
+BACKTICK_ENGINES = frozenset({"sparksql", "databricks", "spark"})
+
+
+def qualified_column(parts: tuple[str, ...], engine: str) -> str:
+    """`schema.table.column` quoted the way `engine` (a Metabase engine or a dbt adapter type)
+    quotes identifiers, as Metabase renders a field filter's column."""
+    quote = "`" if engine in BACKTICK_ENGINES else '"'
+    return ".".join(quote + part.replace(quote, quote * 2) + quote for part in parts)
+
+
 class QueryError(Exception):
     """The query cannot run; the message is what Metabase would put in `error`."""
 

@@ -14,7 +14,7 @@ from experiment_analytics.metabase_double.errors import bad_request, forbidden, 
 from experiment_analytics.metabase_double.routing import ID, REF, Request, Response, route
 from experiment_analytics.metabase_double.spark_warehouse import SparkWarehouse, run_spark
 from experiment_analytics.metabase_double.state import State, nanoid, now
-from experiment_analytics.native_query import QueryError, compile_native
+from experiment_analytics.native_query import QueryError, compile_native, qualified_column
 
 CARD_TYPES = ("question", "model", "metric")
 # The keys POST /api/card keeps (SERVER-BEHAVIOUR.md §1; `document_id` only in recent versions,
@@ -284,6 +284,8 @@ def delete_card(req: Request) -> Any:
 
 
 def _column_of(state: State, db_id: int):
+    database = state.databases.get(db_id) or {}
+
     def column(field_id: int) -> str | None:
         field = state.fields.get(field_id)
         if field is None:
@@ -291,8 +293,8 @@ def _column_of(state: State, db_id: int):
         table = state.tables[field["table_id"]]
         if table["db_id"] != db_id:
             return None
-        return '"{}"."{}"."{}"'.format(
-            *(p.replace('"', '""') for p in (table["schema"], table["name"], field["name"]))
+        return qualified_column(
+            (table["schema"], table["name"], field["name"]), database.get("engine", "postgres")
         )
 
     return column

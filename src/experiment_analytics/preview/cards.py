@@ -20,7 +20,12 @@ from experiment_analytics.metabase import payloads
 from experiment_analytics.metabase.project import ProjectInfo
 from experiment_analytics.metabase.spec import CardSpec, DashboardSpec, FieldRef
 from experiment_analytics.metabase.validate import template_tags
-from experiment_analytics.native_query import CompiledQuery, QueryError, compile_native
+from experiment_analytics.native_query import (
+    CompiledQuery,
+    QueryError,
+    compile_native,
+    qualified_column,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -119,10 +124,7 @@ class FieldColumns:
         model = ref and self.project.models.get(ref.model)
         if model is None:
             return None
-        return ".".join(
-            '"{}"'.format(part.replace('"', '""'))
-            for part in (model.schema, model.alias, ref.column)
-        )
+        return qualified_column((model.schema, model.alias, ref.column), self.project.adapter_type)
 
 
 def compile_card(

@@ -64,3 +64,15 @@ def test_tag_default_applies_when_no_parameter_is_given():
 def test_unknown_field_is_a_clear_error():
     with pytest.raises(QueryError, match="not a known field"):
         compile_native(SQL, TAGS, [parameter("experiment", "string/=", "a")], lambda _: None)
+
+
+def test_a_field_filter_column_is_quoted_as_its_engine_quotes_identifiers():
+    from experiment_analytics.native_query import qualified_column
+
+    parts = ("analytics", "variant_daily_metrics", 'odd"name`')
+    assert qualified_column(parts, "postgres") == (
+        '"analytics"."variant_daily_metrics"."odd""name`"'
+    )
+    backticked = '`analytics`.`variant_daily_metrics`.`odd"name```'
+    for engine in ("sparksql", "databricks", "spark"):
+        assert qualified_column(parts, engine) == backticked
