@@ -78,10 +78,12 @@ TABLE_HEADER = (
 )
 
 
-def report_row(result: BenchmarkResult) -> str:
-    def verdict(met: bool) -> str:
-        return "met" if met else "MISSED"
+def verdict(met: bool) -> str:
+    """How the report and the command's summary say whether a target was met."""
+    return "met" if met else "MISSED"
 
+
+def report_row(result: BenchmarkResult) -> str:
     return (
         f"| {result.started_at:%Y-%m-%d %H:%M} | {result.events:,} "
         f"| {result.cores} cores, {result.ram_gb:.0f} GB | {result.engine} "
@@ -133,18 +135,14 @@ def append_report(result: BenchmarkResult, path: Path = BENCHMARKS_FILE) -> None
 
 def summary_line(result: BenchmarkResult) -> str:
     """What the command prints for one engine."""
-
-    def met(flag: bool) -> str:
-        return "met" if flag else "missed"
-
     return (
         f"{result.engine}, events {result.events:,}: generate {result.generate_seconds:.1f} s, "
         f"full build {result.full_build_seconds:.1f} s, append {result.append_seconds:.1f} s, "
         f"incremental build {result.incremental_build_seconds:.1f} s, "
         f"baseline {result.baseline_seconds:.1f} s\n"
         f"  full/baseline {result.full_to_baseline:.2f} (target <= {FULL_TO_BASELINE_TARGET}: "
-        f"{met(result.full_target_met)}), incremental/full {result.incremental_to_full:.2f} "
-        f"(target <= {INCREMENTAL_TO_FULL_TARGET}: {met(result.incremental_target_met)}), "
+        f"{verdict(result.full_target_met)}), incremental/full {result.incremental_to_full:.2f} "
+        f"(target <= {INCREMENTAL_TO_FULL_TARGET}: {verdict(result.incremental_target_met)}), "
         f"slowest card {result.slowest_card[0]} {result.slowest_card[1]:.2f} s{_failed(result)} "
-        f"(target <= {CARD_SECONDS_TARGET} s: {met(result.card_target_met)})"
+        f"(target <= {CARD_SECONDS_TARGET} s: {verdict(result.card_target_met)})"
     )

@@ -14,6 +14,7 @@ from experiment_analytics.benchmark import (
     append_report,
     run_benchmark,
 )
+from experiment_analytics.benchmark.result import summary_line
 
 
 def result(full: float, incremental: float) -> BenchmarkResult:
@@ -53,6 +54,16 @@ def test_report_appends_one_row_under_a_single_header(tmp_path):
     assert len(rows) == 2
     assert "full<=3x: met; incr<=20%: met" in rows[0]
     assert "full<=3x: MISSED; incr<=20%: MISSED" in rows[1]
+
+
+def test_summary_line_says_each_target_as_the_report_row_does():
+    good, bad = result(full=25.0, incremental=5.0), result(full=31.0, incremental=7.0)
+    assert "(target <= 3.0: met), incremental/full 0.20 (target <= 0.2: met)" in summary_line(good)
+    assert "(target <= 3.0: MISSED), incremental/full 0.23 (target <= 0.2: MISSED)" in (
+        summary_line(bad)
+    )
+    # no card timed: the card target is missed, in both places alike
+    assert summary_line(good).endswith("(target <= 1.0 s: MISSED)")
 
 
 def test_benchmark_rejects_tiny_sizes():
