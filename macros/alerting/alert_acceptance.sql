@@ -1,3 +1,5 @@
+-- noqa: disable=LT02
+{# (LT02: sqlfluff cannot place the indentation of a macro's CTE fragments and jinja branches.) #}
 {#
     The low-acceptance alert's counting, shared by its built state (models/marts/statistics/
     alert_acceptance_state.sql) and its live tail (analyses/metabase/alerts/alert_low_acceptance.sql).
@@ -15,15 +17,25 @@
         variant x unit x slot where the unit's counts change, the change, the counts after it and
         the unit's contribution to the arm's sums (added_units: 1 in its first slot; added_d,
         added_m, added_dd, added_mm, added_md: what the slot adds to D, M, D^2, M^2, M x D).
-    alert_acceptance_tail_ctes(events, state, mark, through, step, requests_through=false): the
-        CTEs that bring a state (alert_acceptance_state's rows, CTE `state`) up to date with the
+    alert_acceptance_tail_ctes(events, state, mark, through, step, for_build=false): the CTEs
+        that bring a state (alert_acceptance_state's rows, CTE `state`) up to date with the
         events received after `mark` up to `through` (SQL expressions): the requests of those
         events are read again whole (by request_id), their generations' units recounted from
         their rows in the state, less what those requests counted up to the mark, plus what they
-        count now. Ends with `tail_units_built` (the units' rows in the state) and
-        `tail_units_now` (their rows now, as alert_acceptance_unit_rows). requests_through: read
-        the requests' events only up to `through` (a build; a check reads them all: an event
-        after the check has a later slot).
+        count now. Ends with `tail_units_built` (the units' rows in the state), `tail_units_now`
+        (their rows now, as alert_acceptance_unit_rows) and `tail_arm_changes` (the state's arm
+        rows, plus the tail's units now, less their built rows: summed per variant x slot by
+        alert_acceptance_arm_rows, the arms corrected for the tail). for_build: the tail of a
+        build of the state (the model), not of a check (the alert): the requests' events are
+        read only up to `through` (a check reads them all: an event after the check has a later
+        slot), and the state's arm rows only of the variants the tail touches (a build rewrites
+        only those; a check reads every arm).
+    alert_acceptance_arm_rows(name, changes, where=[]): the CTE `<name>`: per variant x slot,
+        the sums of a CTE of unit rows or arm changes (added_units, added_d, added_m, added_dd,
+        added_mm, added_md; signed), of its rows matching every condition in the list `where`
+        (SQL); a slot where the changes cancel out (sums of D and M both 0) holds no row. The one
+        definition of an arm row, for the state's build (from its unit rows, or from
+        `tail_arm_changes`) and for the alert's check.
 #}
 {% macro alert_acceptance_key_changes(name, events, step, sign='1') -%}
 {{ name }}_generations as (
@@ -145,7 +157,7 @@
 {%- endmacro %}
 
 
-{% macro alert_acceptance_tail_ctes(events, state, mark, through, step, requests_through=false) -%}
+{% macro alert_acceptance_tail_ctes(events, state, mark, through, step, for_build=false) -%}
 tail_requests as (
 
     -- the requests of the events received after the mark up to `through` (an event received
@@ -172,7 +184,7 @@ request_events as (
     where
         events.event_type in ('generation', 'accepted', 'edited')
         and events.request_id {{ in_few_values('select tail_requests.request_id from tail_requests') }}
-        {%- if requests_through %}
+        {%- if for_build %}
         and events.received_at <= {{ through }}
         {%- endif %}
 
@@ -228,11 +240,83 @@ tail_unit_changes as (
 
 ),
 
-{{ alert_acceptance_unit_rows('tail_units_now', 'tail_unit_changes') }}
+{{ alert_acceptance_unit_rows('tail_units_now', 'tail_unit_changes') }},
+
+tail_arm_changes as (
+
+    -- the state's arm rows corrected by the tail's units: their current rows less their built rows
+    select
+        variant_id,
+        slot,
+        added_units,
+        added_d,
+        added_m,
+        added_dd,
+        added_mm,
+        added_md
+    from {{ state }}
+    where
+        state_row = 'arm'
+        {%- if for_build %}
+        and variant_id in (select tail_units_now.variant_id from tail_units_now)
+        {%- endif %}
+    union all
+    select
+        variant_id,
+        slot,
+        added_units,
+        added_d,
+        added_m,
+        added_dd,
+        added_mm,
+        added_md
+    from tail_units_now
+    union all
+    select
+        variant_id,
+        slot,
+        -added_units as added_units,
+        -added_d as added_d,
+        -added_m as added_m,
+        -added_dd as added_dd,
+        -added_mm as added_mm,
+        -added_md as added_md
+    from tail_units_built
+
+)
+{%- endmacro %}
+
+
+{% macro alert_acceptance_arm_rows(name, changes, where=[]) -%}
+{{ name }} as (
+
+    select
+        variant_id,
+        slot,
+        cast(sum(added_units) as bigint) as added_units,
+        sum(added_d) as added_d,
+        sum(added_m) as added_m,
+        sum(added_dd) as added_dd,
+        sum(added_mm) as added_mm,
+        sum(added_md) as added_md
+    from {{ changes }}
+    {%- if where %}
+    where
+        {{ where | join('\n        and ') }}
+    {%- endif %}
+    group by variant_id, slot
+    -- a slot where every change cancels out holds none
+    having sum(added_d) <> 0 or sum(added_m) <> 0
+
+)
 {%- endmacro %}
 
 
 {#
+    alert_acceptance_state_is_incremental(): true where alert_acceptance_state is incremental
+    (PostgreSQL); on Spark a table rebuilt whole by every build. The one engine check of the
+    model's config and of the two macros below. (`adapter is defined` guard: sqlfluff's
+    templater has no adapter.)
     alert_acceptance_state_rebuilds(): true when this build of alert_acceptance_state computes the
     whole state: at parse time, on Spark, on a first build or a full refresh, and when the events
     received up to the previous mark are not those that build read (their count now differs from
@@ -241,8 +325,6 @@ tail_unit_changes as (
     alert_acceptance_state_reset(): the model's pre-hook: empties the table (in the build's
     transaction) when the whole state is computed again, so no row of a vanished unit stays.
 #}
-{# True where alert_acceptance_state is incremental (PostgreSQL); on Spark a table rebuilt whole
-   by every build. (`adapter is defined` guard: sqlfluff's templater has no adapter.) #}
 {% macro alert_acceptance_state_is_incremental() -%}
     {%- if adapter is defined -%}
         {{ return(adapter.type() != 'spark') }}
@@ -252,7 +334,7 @@ tail_unit_changes as (
 
 
 {% macro alert_acceptance_state_rebuilds() %}
-    {%- if not execute or target.type == 'spark' or not is_incremental() -%}
+    {%- if not execute or not alert_acceptance_state_is_incremental() or not is_incremental() -%}
         {{ return(true) }}
     {%- endif -%}
     {%- set compared -%}
@@ -280,7 +362,7 @@ tail_unit_changes as (
 
 
 {% macro alert_acceptance_state_reset() %}
-    {%- if execute and target.type != 'spark' and is_incremental()
+    {%- if execute and alert_acceptance_state_is_incremental() and is_incremental()
         and alert_acceptance_state_rebuilds() -%}
         delete from {{ this }}
     {%- endif -%}

@@ -111,62 +111,15 @@ built_mark as (
     step,
 ) }},
 
-arm_slot_changes as (
-
-    -- what each slot up to the check adds to the sums over units of D, M, D^2, M^2 and M x D:
-    -- the built sums, corrected by the tail's units (their current counts less their built counts)
-    select
-        variant_id,
-        slot,
-        sum(added_units) as added_units,
-        sum(added_d) as added_d,
-        sum(added_m) as added_m,
-        sum(added_dd) as added_dd,
-        sum(added_mm) as added_mm,
-        sum(added_md) as added_md
-    from (
-        select
-            variant_id,
-            slot,
-            added_units,
-            added_d,
-            added_m,
-            added_dd,
-            added_mm,
-            added_md
-        from state
-        where state_row = 'arm'
-        union all
-        select
-            variant_id,
-            slot,
-            added_units,
-            added_d,
-            added_m,
-            added_dd,
-            added_mm,
-            added_md
-        from tail_units_now
-        union all
-        select
-            variant_id,
-            slot,
-            -added_units as added_units,
-            -added_d as added_d,
-            -added_m as added_m,
-            -added_dd as added_dd,
-            -added_mm as added_mm,
-            -added_md as added_md
-        from tail_units_built
-    ) as changes
-    where
-        slot <= (select check_slots.checked_up_to from check_slots)
-        and variant_id in (select active_variants.variant_id from active_variants)
-    group by variant_id, slot
-    -- a slot where the tail moved every change away holds none
-    having sum(added_d) <> 0 or sum(added_m) <> 0
-
-),
+-- what each slot up to the check adds to the sums over units of D, M, D^2, M^2 and M x D:
+-- the built sums, corrected by the tail's units (their current counts less their built counts)
+{{ alert_acceptance_arm_rows(
+    'arm_slot_changes', 'tail_arm_changes',
+    where=[
+        'slot <= (select check_slots.checked_up_to from check_slots)',
+        'variant_id in (select active_variants.variant_id from active_variants)',
+    ],
+) }},
 
 experiment_starts as (
 

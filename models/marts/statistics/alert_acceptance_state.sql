@@ -14,7 +14,8 @@
       counts after it) and the unit's contribution to the arm's sums of D, M, D^2, M^2 and M x D
       (added_*; added_units = 1 in the unit's first slot). The alert recomputes the units its
       tail touches from these rows.
-    - 'arm': per variant x slot, the unit rows summed (the arm's changes per slot).
+    - 'arm': per variant x slot, the unit rows summed (the arm's changes per slot; macro
+      alert_acceptance_arm_rows, the alert's own definition of an arm row).
     Every variant of the log is kept (the alert picks the active ones). The semantics are the
     alert's, from the staging view (every event, quarantined ones included): a generation
     (request x variant x unit) counts from the slot that first sees its first generation event,
@@ -107,21 +108,7 @@ built_events as (
 
 {{ alert_acceptance_unit_rows('unit_rows', 'built_changes') }},
 
-arm_rows as (
-
-    select
-        variant_id,
-        slot,
-        sum(added_units) as added_units,
-        sum(added_d) as added_d,
-        sum(added_m) as added_m,
-        sum(added_dd) as added_dd,
-        sum(added_mm) as added_mm,
-        sum(added_md) as added_md
-    from unit_rows
-    group by variant_id, slot
-
-)
+{{ alert_acceptance_arm_rows('arm_rows', 'unit_rows') }}
 
 {% else %}
 
@@ -171,7 +158,7 @@ marks as (
     '(select previous_mark.received_through_at from previous_mark)',
     '(select marks.received_through_at from marks)',
     step,
-    requests_through=true,
+    for_build=true,
 ) }},
 
 unit_rows as (
@@ -180,60 +167,8 @@ unit_rows as (
 
 ),
 
-arm_rows as (
-
-    -- every slot of the variants touched: their previous sums plus the difference
-    select
-        variant_id,
-        slot,
-        cast(sum(added_units) as bigint) as added_units,
-        sum(added_d) as added_d,
-        sum(added_m) as added_m,
-        sum(added_dd) as added_dd,
-        sum(added_mm) as added_mm,
-        sum(added_md) as added_md
-    from (
-        select
-            variant_id,
-            slot,
-            added_units,
-            added_d,
-            added_m,
-            added_dd,
-            added_mm,
-            added_md
-        from previous_state
-        where
-            state_row = 'arm'
-            and variant_id in (select tail_units_now.variant_id from tail_units_now)
-        union all
-        select
-            variant_id,
-            slot,
-            added_units,
-            added_d,
-            added_m,
-            added_dd,
-            added_mm,
-            added_md
-        from tail_units_now
-        union all
-        select
-            variant_id,
-            slot,
-            -added_units as added_units,
-            -added_d as added_d,
-            -added_m as added_m,
-            -added_dd as added_dd,
-            -added_mm as added_mm,
-            -added_md as added_md
-        from tail_units_built
-    ) as changes
-    group by variant_id, slot
-    -- a slot where every change moved away holds none
-    having sum(added_d) <> 0 or sum(added_m) <> 0
-
-),
+-- every slot of the variants touched: their previous sums plus the difference
+{{ alert_acceptance_arm_rows('arm_rows', 'tail_arm_changes') }},
 
 mark_row as (
 

@@ -6,6 +6,15 @@ live tail of the events received since the build; this is its former definition,
 every event of exp.events live at each check, compiled for PostgreSQL (main 377d794). The tests
 compare the two at replayed check instants (test_alert_low_acceptance_state.py). Relations are
 placeholders for str.format: {stg_exp__events}, {variants}, {experiments}.
+
+Kept independent on purpose: this is the oracle. Its statistical tail (from `arm_sums` to the
+final select: the delta-method variance, the 0.9 x control threshold, the confidence sequence,
+its running intersection and the first-decision rule) stands again, word for word, at the end of
+the alert (`duplicates` lists the pair). Decided (#11 review): it is NOT rendered from the alert's
+SQL or macros (confidence_sequence_half_width, squared, alert_acceptance_*): an oracle built from
+the code it checks would agree with any regression in that code, and the test could not fail.
+The only shared thing is a name: both queries end with the CTEs `arm_sums` and
+`treatments_below_threshold`, where the test cuts them (arm_sums() in the test).
 """
 
 LIVE_DEFINITION = """
