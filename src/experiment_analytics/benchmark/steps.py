@@ -70,6 +70,35 @@ def node_times(target: Path) -> str:
     )
 
 
+_FAILURE = re.compile(
+    r"^(Failure|[A-Za-z]* ?Error) in (model|test|seed|snapshot|operation|unit_test) "
+)
+
+
+def failure_details(output: str, limit: int = 400) -> list[str]:
+    """Each failing node of a dbt run's summary with the error dbt printed under it (the lines up
+    to the next blank one), on one line each: `Failure in model x (path) | Runtime Error | ...`.
+    The run's working folder (and its dbt.log) is removed after the benchmark, so the report
+    has to carry the cause itself."""
+    details, lines = [], output.splitlines()
+    for index, line in enumerate(lines):
+        if not _FAILURE.match(_strip_timestamp(line)):
+            continue
+        block = [_strip_timestamp(line)]
+        for following in lines[index + 1 :]:
+            text = _strip_timestamp(following)
+            if not text or _FAILURE.match(text):
+                break
+            block.append(text)
+        details.append(" | ".join(block)[:limit])
+    return details
+
+
+def _strip_timestamp(line: str) -> str:
+    """dbt's log line without its `HH:MM:SS  ` prefix and colour codes."""
+    return re.sub(r"^(\x1b\[[0-9;]*m)*\d{2}:\d{2}:\d{2}\s+|\x1b\[[0-9;]*m", "", line).strip()
+
+
 def build(args: list[str], settings, env: dict[str, str], target: Path) -> DbtResult:
     """`dbt <args>` into `target`; a failure is logged, not raised: a failing data test does not
     stop the benchmark, its summary goes into the report (dbt skips what depends on a failed
@@ -77,12 +106,11 @@ def build(args: list[str], settings, env: dict[str, str], target: Path) -> DbtRe
     result = run_dbt(args, settings, extra_env=env, target_path=target, check=False)
     _logger.info("`dbt %s` node time: %s", " ".join(args), node_times(target))
     if result.returncode != 0:
-        failures = [line for line in result.output.splitlines() if "Failure in" in line]
         _logger.warning(
             "`dbt %s` exited %d: %s",
             " ".join(args),
             result.returncode,
-            "; ".join(failures) or result.output[-2000:],
+            "; ".join(failure_details(result.output)) or result.output[-2000:],
         )
     return result
 
@@ -118,6 +146,17 @@ def card_queries(manifest: Path) -> list[tuple[str, CompiledQuery]]:
     return queries
 
 
+def error_line(exc: BaseException) -> str:
+    """The engine's own message: the first line of the error that is not a driver's wrapper
+    (py4j's `An error occurred while calling o45.sql.` hides Spark's `java.lang...: Max
+    iterations (100) reached ...` on the next line)."""
+    for line in str(exc).strip().splitlines():
+        text = line.strip().lstrip(":").strip()
+        if text and not text.startswith("An error occurred while calling"):
+            return text
+    return type(exc).__name__
+
+
 def time_queries(
     queries: list[tuple[str, CompiledQuery]], run
 ) -> tuple[list[tuple[str, float]], list[tuple[str, str]]]:
@@ -130,7 +169,7 @@ def time_queries(
         try:
             run(compiled)
         except Exception as exc:  # the engine's error, whatever its driver's class
-            message = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            message = error_line(exc)
             _logger.error("card %s failed: %s", name, message)
             failures.append((name, message[:300]))
             continue

@@ -15,6 +15,7 @@ from experiment_analytics.benchmark import (
     run_benchmark,
 )
 from experiment_analytics.benchmark.result import summary_line
+from experiment_analytics.benchmark.steps import error_line, failure_details
 
 
 def result(full: float, incremental: float) -> BenchmarkResult:
@@ -135,3 +136,39 @@ def test_a_failing_query_is_reported_by_name_and_misses_the_card_target(tmp_path
     assert "cards<=1s: MISSED (slowest overview.a 0.10 s; 1 failed)" in row
     assert "| PostgreSQL 18.0 |" in row
     assert "overview.a 0.10; alert.b FAILED: AnalysisException: cannot resolve x" in text
+
+
+def test_a_failing_build_is_reported_with_the_error_dbt_printed():
+    # the end of a real dbt run's output (dbt-spark, 2026-12-02), shortened
+    output = (
+        "11:13:13  Completed with 2 errors, 0 partial successes, and 0 warnings:\n"
+        "11:13:13  \n"
+        "11:13:13  Failure in model variant_significance (models/marts/statistics/x.sql)\n"
+        "11:13:13    Runtime Error\n"
+        "  java.lang.OutOfMemoryError: Java heap space\n"
+        "11:13:13  \n"
+        "11:13:13    Database Error in test unique_v_x (models/marts/_models.yml)\n"
+        "  [TABLE_OR_VIEW_NOT_FOUND] exp.v_x\n"
+        "11:13:13  \n"
+        "11:13:13  Done. PASS=170 WARN=0 ERROR=2 SKIP=6 NO-OP=4 TOTAL=184\n"
+    )
+    assert failure_details(output) == [
+        "Failure in model variant_significance (models/marts/statistics/x.sql) | Runtime Error"
+        " | java.lang.OutOfMemoryError: Java heap space",
+        "Database Error in test unique_v_x (models/marts/_models.yml)"
+        " | [TABLE_OR_VIEW_NOT_FOUND] exp.v_x",
+    ]
+    assert failure_details("11:13:13  Done. PASS=1 WARN=0 ERROR=0 SKIP=0 TOTAL=1\n") == []
+
+
+def test_a_failing_query_is_reported_with_the_engines_message_not_its_drivers():
+    wrapped = RuntimeError(
+        "An error occurred while calling o45.sql.\n"
+        ": java.lang.RuntimeException: Max iterations (100) reached for batch Resolution\n"
+        "\tat org.apache.spark.sql.catalyst.rules.RuleExecutor.execute"
+    )
+    assert error_line(wrapped) == (
+        "java.lang.RuntimeException: Max iterations (100) reached for batch Resolution"
+    )
+    assert error_line(ValueError("column x does not exist\nLINE 1")) == "column x does not exist"
+    assert error_line(ValueError("")) == "ValueError"
