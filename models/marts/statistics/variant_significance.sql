@@ -2,13 +2,11 @@
     Significance of every treatment variant against its experiment's control, per metric, over
     each experiment's whole history. The computation is the macro significance_ctes, shared
     with the Metabase card analyses/dashboards/variant_performance/statistical_significance.sql.
-    On Spark the one query needs more analyzer iterations than the default 100 (macro
-    analyzer_iterations_raised; README "Running on Apache Spark"); nothing on PostgreSQL.
+    On Spark the one query resolves within the analyzer's default 100 iterations (README
+    "Running on Apache Spark"; macros/statistics/distribution_functions.sql).
 #}
-{{ config(
-    pre_hook="{{ analyzer_iterations_raised() }}",
-    post_hook="{{ analyzer_iterations_reset() }}",
-) }}
+
+
 
 with
 

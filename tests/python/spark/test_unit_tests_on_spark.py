@@ -16,13 +16,7 @@ from experiment_analytics.dbt import PROJECT_DIR
 
 # Unit tests left out on Spark, by name, with the engine reason (README "Running on Apache
 # Spark").
-UNIT_TESTS_NOT_ON_SPARK: dict[str, str] = {
-    "variant_significance_gates_and_ratio_values": "Spark's analyzer stops the model's one query "
-    "at its default limit ('Max iterations (100) reached for batch Resolution'): the model "
-    "raises spark.sql.analyzer.maxIterations in a pre-hook (analyzer_iterations_raised), and dbt "
-    "runs no hooks for a unit test; with the limit raised the analysis alone took 333 s in this "
-    "folder's build (the model itself is compared row for row: test_marts_on_spark.py)",
-}
+UNIT_TESTS_NOT_ON_SPARK: dict[str, str] = {}
 
 
 def project_unit_tests() -> set[str]:
