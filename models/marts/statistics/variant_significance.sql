@@ -6,8 +6,6 @@
     "Running on Apache Spark"; macros/statistics/distribution_functions.sql).
 #}
 
-
-
 with
 
 unit_daily_statistics as (
