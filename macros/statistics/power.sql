@@ -21,29 +21,31 @@
 {% macro power_ctes(significance_results, arm_units, experiments) -%}
 {%- set alpha = var('statistics_alpha', 0.05) -%}
 {%- set power = var('statistics_power', 0.8) -%}
+{#- the experiment's first and last day as window functions over one reference to arm_units, not
+    a join with its own aggregate: Spark inlines every reference to a CTE, and arm_units is the
+    window's whole unit count (README "Running on Apache Spark") -#}
 power_arm_unit_rates as (
 
     select
-        arm_units.experiment_id,
-        arm_units.variant_id,
-        arm_units.unit_count
+        experiment_id,
+        variant_id,
+        unit_count
         / cast(
-            {{ days_between('experiment_dates.last_metric_date', 'experiment_dates.first_metric_date') }} + 1
+            {{ days_between('experiment_last_metric_date', 'experiment_first_metric_date') }} + 1
             as {{ sql_type('double precision') }}
         )
             as daily_unit_rate,
-        experiment_dates.last_metric_date
+        experiment_last_metric_date as last_metric_date
 
-    from {{ arm_units }} as arm_units
-    inner join (
+    from (
         select
             experiment_id,
-            min(first_metric_date) as first_metric_date,
-            max(last_metric_date) as last_metric_date
+            variant_id,
+            unit_count,
+            min(first_metric_date) over (partition by experiment_id) as experiment_first_metric_date,
+            max(last_metric_date) over (partition by experiment_id) as experiment_last_metric_date
         from {{ arm_units }}
-        group by 1
-    ) as experiment_dates
-        on arm_units.experiment_id = experiment_dates.experiment_id
+    ) as arm_units
 
 ),
 

@@ -663,37 +663,63 @@ significance_quantile_bounds as (
 
 {%- if latency_observations or latency_buckets %}
 
+{#- one join, then a row per level (a cross join with the levels and a `case` per column), not a
+    union of one join per level: Spark inlines every reference to a CTE, so a union copied the
+    quantile test's CTEs once per level into the plan (README "Running on Apache Spark") -#}
 significance_quantile_arm_estimates as (
 
-    {%- for quantile in quantiles %}
     select
-        ranks.experiment_id,
-        ranks.variant_id,
-        '{{ quantile[0] }}' as metric_name,
-        ranks.unit_count,
-        ranks.observation_count * 1.0 as denominator_total,
-        quantile_values.quantile_value_{{ loop.index }} as arm_value,
+        experiment_id,
+        variant_id,
+        metric_name,
+        unit_count,
+        denominator_total,
+        arm_value,
         {#- the quantile's standard error is (X_upper - X_lower) / (2 z); stored per unit (x units)
             so the shared steps apply -#}
-        (bounds.upper_value_{{ loop.index }} - bounds.lower_value_{{ loop.index }}) / (2.0 * critical_values.normal_critical_value)
-        * (bounds.upper_value_{{ loop.index }} - bounds.lower_value_{{ loop.index }}) / (2.0 * critical_values.normal_critical_value)
-        * ranks.unit_count as unit_variance,
+        interval_width / (2.0 * normal_critical_value)
+        * interval_width / (2.0 * normal_critical_value)
+        * unit_count as unit_variance,
         cast(null as {{ sql_type('double precision') }}) as covariate_value,
         cast(null as {{ sql_type('double precision') }}) as covariate_unit_variance,
         cast(null as {{ sql_type('double precision') }}) as covariate_unit_covariance,
         false as uses_t_distribution
-    from significance_quantile_ranks as ranks
-    inner join significance_quantile_values as quantile_values
-        on
-            ranks.experiment_id = quantile_values.experiment_id
-            and ranks.variant_id = quantile_values.variant_id
-    inner join significance_quantile_bounds as bounds
-        on
-            ranks.experiment_id = bounds.experiment_id
-            and ranks.variant_id = bounds.variant_id
-    cross join significance_critical_values as critical_values
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
+
+    from (
+        select
+            ranks.experiment_id,
+            ranks.variant_id,
+            levels.metric_name,
+            ranks.unit_count,
+            ranks.observation_count * 1.0 as denominator_total,
+            case levels.level_index
+                {%- for quantile in quantiles %}
+                when {{ loop.index }} then quantile_values.quantile_value_{{ loop.index }}
+                {%- endfor %}
+            end as arm_value,
+            case levels.level_index
+                {%- for quantile in quantiles %}
+                when {{ loop.index }} then bounds.upper_value_{{ loop.index }} - bounds.lower_value_{{ loop.index }}
+                {%- endfor %}
+            end as interval_width,
+            critical_values.normal_critical_value
+        from significance_quantile_ranks as ranks
+        inner join significance_quantile_values as quantile_values
+            on
+                ranks.experiment_id = quantile_values.experiment_id
+                and ranks.variant_id = quantile_values.variant_id
+        inner join significance_quantile_bounds as bounds
+            on
+                ranks.experiment_id = bounds.experiment_id
+                and ranks.variant_id = bounds.variant_id
+        cross join significance_critical_values as critical_values
+        cross join (
+            values
+            {%- for quantile in quantiles %}
+                ({{ loop.index }}, '{{ quantile[0] }}'){{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as levels (level_index, metric_name)
+    ) as quantile_arms
 
 ),
 {%- endif %}
@@ -809,20 +835,20 @@ significance_comparisons as (
         end as metric_role,
         significance_decision_bases.decision_basis,
         significance_decision_bases.decision_basis_reason,
-        control_arms.variant_id as control_variant_id,
-        control_arms.variant_name as control_variant_name,
+        treatment_arms.control_variant_id as control_variant_id,
+        treatment_arms.control_variant_name as control_variant_name,
         treatment_arms.variant_id as treatment_variant_id,
         treatment_arms.variant_name as treatment_variant_name,
-        control_arms.unit_count as n_control_units,
+        treatment_arms.control_unit_count as n_control_units,
         treatment_arms.unit_count as n_treatment_units,
-        control_arms.arm_value as control_value,
+        treatment_arms.control_arm_value as control_value,
         treatment_arms.arm_value as treatment_value,
-        treatment_arms.arm_value - control_arms.arm_value as diff_unadjusted,
-        control_arms.unit_variance as control_unit_variance,
+        treatment_arms.arm_value - treatment_arms.control_arm_value as diff_unadjusted,
+        treatment_arms.control_unit_variance as control_unit_variance,
         treatment_arms.unit_variance as treatment_unit_variance,
-        control_arms.unit_variance / control_arms.unit_count as control_variance_of_mean,
+        treatment_arms.control_unit_variance / treatment_arms.control_unit_count as control_variance_of_mean,
         treatment_arms.unit_variance / treatment_arms.unit_count as treatment_variance_of_mean,
-        control_arms.denominator_total as control_denominator_total,
+        treatment_arms.control_denominator_total as control_denominator_total,
         treatment_arms.denominator_total as treatment_denominator_total,
         treatment_arms.uses_t_distribution,
         {#- CUPED theta pooled over the two arms: the value minimising the variance of the
@@ -830,38 +856,53 @@ significance_comparisons as (
         case
             when
                 treatment_arms.covariate_unit_variance is not null
-                and control_arms.covariate_unit_variance is not null
+                and treatment_arms.control_covariate_unit_variance is not null
                 and treatment_arms.unit_variance > 0
-                and control_arms.unit_variance > 0
+                and treatment_arms.control_unit_variance > 0
                 and treatment_arms.covariate_unit_variance / treatment_arms.unit_count
-                + control_arms.covariate_unit_variance / control_arms.unit_count > 0
+                + treatment_arms.control_covariate_unit_variance / treatment_arms.control_unit_count > 0
                 then (
                     treatment_arms.covariate_unit_covariance / treatment_arms.unit_count
-                    + control_arms.covariate_unit_covariance / control_arms.unit_count
+                    + treatment_arms.control_covariate_unit_covariance / treatment_arms.control_unit_count
                 ) / (
                     treatment_arms.covariate_unit_variance / treatment_arms.unit_count
-                    + control_arms.covariate_unit_variance / control_arms.unit_count
+                    + treatment_arms.control_covariate_unit_variance / treatment_arms.control_unit_count
                 )
         end as cuped_theta,
-        treatment_arms.covariate_value - control_arms.covariate_value as covariate_diff,
-        control_arms.covariate_unit_variance / control_arms.unit_count as control_covariate_variance_of_mean,
+        treatment_arms.covariate_value - treatment_arms.control_covariate_value as covariate_diff,
+        treatment_arms.control_covariate_unit_variance / treatment_arms.control_unit_count as control_covariate_variance_of_mean,
         treatment_arms.covariate_unit_variance / treatment_arms.unit_count as treatment_covariate_variance_of_mean,
-        control_arms.covariate_unit_covariance / control_arms.unit_count as control_covariance_of_means,
+        treatment_arms.control_covariate_unit_covariance / treatment_arms.control_unit_count as control_covariance_of_means,
         treatment_arms.covariate_unit_covariance / treatment_arms.unit_count as treatment_covariance_of_means,
         significance_sample_ratio_mismatch.srm_p_value
 
-    from significance_arm_estimates as treatment_arms
-    inner join significance_arm_estimates as control_arms
-        on
-            treatment_arms.experiment_id = control_arms.experiment_id
-            and treatment_arms.metric_name = control_arms.metric_name
-            and control_arms.is_control
+    {#- each arm with its experiment's control arm on the same metric, as columns control_<column>
+        (window functions over one reference to significance_arm_estimates, not a self-join:
+        Spark inlines every reference to a CTE, so a self-join copied everything before this
+        step twice into the plan; README "Running on Apache Spark"). An experiment has one
+        control (data test assert_one_control_per_experiment; with more, none is compared, where
+        the self-join compared every pair); a metric whose control arm has no row in the window
+        is not compared, as before. -#}
+    {%- set control_columns = [
+        'variant_id', 'variant_name', 'unit_count', 'arm_value', 'unit_variance', 'denominator_total',
+        'covariate_value', 'covariate_unit_variance', 'covariate_unit_covariance',
+    ] %}
+    from (
+        select
+            arms.*,
+            {%- for column in control_columns %}
+            max(case when arms.is_control then arms.{{ column }} end) over arm_metric as control_{{ column }},
+            {%- endfor %}
+            count(case when arms.is_control then 1 end) over arm_metric as control_arm_count
+        from significance_arm_estimates as arms
+        window arm_metric as (partition by arms.experiment_id, arms.metric_name)
+    ) as treatment_arms
     left join significance_sample_ratio_mismatch
         on treatment_arms.experiment_id = significance_sample_ratio_mismatch.experiment_id
     left join significance_decision_bases
         on treatment_arms.experiment_id = significance_decision_bases.experiment_id
 
-    where not treatment_arms.is_control
+    where not treatment_arms.is_control and treatment_arms.control_arm_count = 1
 
 ),
 

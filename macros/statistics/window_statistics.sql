@@ -369,42 +369,48 @@ window_arm_pre_sums as (
 
 ),
 
-{#- per arm and metric, in numeric (exact sums; sample variance = (sum x^2 - (sum x)^2 / n) / (n - 1)) -#}
+{#- per arm and metric, in numeric (exact sums; sample variance = (sum x^2 - (sum x)^2 / n) / (n - 1)).
+    One join of the arm's three sums, then a row per metric (a cross join with the metric names
+    and a `case` per column), not a union of one join per metric: Spark inlines every reference
+    to a CTE, so a union of 8 joins copied the CTEs behind window_arm_units, window_pair_sums and
+    window_arm_pre_sums 8 times into the plan (136 table scans up to here in the card Statistical
+    Significance; README "Running on Apache Spark"). -#}
+{%- set sum_columns = [
+    ('sum_n', 'sums', '', 1, false),
+    ('sum_d', 'sums', '', 2, false),
+    ('sum_nn', 'sums', '__nn', 0, false),
+    ('sum_dd', 'sums', '__dd', 0, false),
+    ('sum_nd', 'sums', '__nd', 0, false),
+    ('sum_pn', 'pre_sums', 'pre_', 1, true),
+    ('sum_pd', 'pre_sums', 'pre_', 2, true),
+    ('sum_pn_pn', 'pre_sums', '__pre_nn', 0, true),
+    ('sum_pd_pd', 'pre_sums', '__pre_dd', 0, true),
+    ('sum_pn_pd', 'pre_sums', '__pre_nd', 0, true),
+    ('sum_n_pn', 'sums', '__n_pre_n', 0, true),
+    ('sum_n_pd', 'sums', '__n_pre_d', 0, true),
+    ('sum_d_pn', 'sums', '__d_pre_n', 0, true),
+    ('sum_d_pd', 'sums', '__d_pre_d', 0, true),
+] %}
 window_arm_metric_sums as (
 
-    {%- for metric in metrics %}
-    {%- set cuped = metric[3] == 'cuped' and use_cuped %}
     select
         units.experiment_id,
         units.variant_id,
-        '{{ metric[0] }}' as metric_name,
+        metric_names.metric_name,
         units.unit_count::{{ sql_type('numeric') }} as n,
-        sums.{{ metric[1] }}::{{ sql_type('numeric') }} as sum_n,
-        sums.{{ metric[2] }}::{{ sql_type('numeric') }} as sum_d,
-        sums.{{ metric[0] }}__nn::{{ sql_type('numeric') }} as sum_nn,
-        sums.{{ metric[0] }}__dd::{{ sql_type('numeric') }} as sum_dd,
-        sums.{{ metric[0] }}__nd::{{ sql_type('numeric') }} as sum_nd,
-        {%- if cuped %}
-        pre_sums.pre_{{ metric[1] }}::{{ sql_type('numeric') }} as sum_pn,
-        pre_sums.pre_{{ metric[2] }}::{{ sql_type('numeric') }} as sum_pd,
-        pre_sums.{{ metric[0] }}__pre_nn::{{ sql_type('numeric') }} as sum_pn_pn,
-        pre_sums.{{ metric[0] }}__pre_dd::{{ sql_type('numeric') }} as sum_pd_pd,
-        pre_sums.{{ metric[0] }}__pre_nd::{{ sql_type('numeric') }} as sum_pn_pd,
-        sums.{{ metric[0] }}__n_pre_n::{{ sql_type('numeric') }} as sum_n_pn,
-        sums.{{ metric[0] }}__n_pre_d::{{ sql_type('numeric') }} as sum_n_pd,
-        sums.{{ metric[0] }}__d_pre_n::{{ sql_type('numeric') }} as sum_d_pn,
-        sums.{{ metric[0] }}__d_pre_d::{{ sql_type('numeric') }} as sum_d_pd
-        {%- else %}
-        0.0::{{ sql_type('numeric') }} as sum_pn,
-        0.0::{{ sql_type('numeric') }} as sum_pd,
-        0.0::{{ sql_type('numeric') }} as sum_pn_pn,
-        0.0::{{ sql_type('numeric') }} as sum_pd_pd,
-        0.0::{{ sql_type('numeric') }} as sum_pn_pd,
-        0.0::{{ sql_type('numeric') }} as sum_n_pn,
-        0.0::{{ sql_type('numeric') }} as sum_n_pd,
-        0.0::{{ sql_type('numeric') }} as sum_d_pn,
-        0.0::{{ sql_type('numeric') }} as sum_d_pd
-        {%- endif %}
+        {%- for name, relation, affix, index, needs_cuped in sum_columns %}
+        case metric_names.metric_name
+            {%- for metric in metrics %}
+            {%- if needs_cuped and not (metric[3] == 'cuped' and use_cuped) %}
+            when '{{ metric[0] }}' then 0.0::{{ sql_type('numeric') }}
+            {%- elif index == 0 %}
+            when '{{ metric[0] }}' then {{ relation }}.{{ metric[0] }}{{ affix }}::{{ sql_type('numeric') }}
+            {%- else %}
+            when '{{ metric[0] }}' then {{ relation }}.{{ affix }}{{ metric[index] }}::{{ sql_type('numeric') }}
+            {%- endif %}
+            {%- endfor %}
+        end as {{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from window_arm_units as units
     inner join window_pair_sums as sums
         on
@@ -414,8 +420,12 @@ window_arm_metric_sums as (
         on
             units.experiment_id = pre_sums.experiment_id
             and units.variant_id = pre_sums.variant_id
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
+    cross join (
+        values
+        {%- for metric in metrics %}
+            ('{{ metric[0] }}'){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as metric_names (metric_name)
 
 ),
 

@@ -65,6 +65,9 @@ PORTED_MARTS = [
     "analytics.daily_model_costs",
     "analytics.unit_daily_statistics",
     "analytics.variant_daily_latency_histograms",
+    # the hourly latency percentiles (percentile_cont on both engines; the card Latency Over
+    # Time reads it)
+    "analytics.hourly_latency_percentiles",
     # the card tables (incremental: replace_days) and, built after them, their pre-period ledger
     # int_arm_day_pre_period_ledger (part of +int_event_log_ledger)
     "analytics.arm_day_pair_statistics",
