@@ -5,19 +5,18 @@
     The whole significance computation, shared by `variant_significance` (full window) and the
     Metabase card statistical_significance (any window), so the two cannot drift.
 
-    unit_window_totals(unit_daily_statistics, pre_period): the select that re-aggregates unit-day
-    rows to one row per experiment x variant x unit over whatever window the caller filtered (per
-    unit FIRST: daily results are never combined), with the unit's pre-experiment totals
-    (pre_<column>, 0 without a pre-period relation) for CUPED.
-
-    significance_ctes(unit_totals, variants, experiments, latency_observations, metric_names):
-    renders the CTEs (no leading `with`, no trailing comma) ending in one named
+    significance_ctes(unit_totals, variants, experiments, latency_observations, metric_names,
+    latency_buckets): renders the CTEs (no leading `with`, no trailing comma) ending in one named
     `significance_results`. With unit_totals none it reads the per-arm window statistics that
     macro window_statistics_ctes rendered before it (window_arm_metric_statistics,
-    window_arm_units, window_experiment_units: the models and the cards, constant time in the
-    data's size); with per-unit rows (unit_window_totals, or the tests' hand-made units) it
-    computes those three itself with var_samp / covar_samp; metric_names (default all) limits the ratio metrics computed, and
-    without latency_observations the quantile metrics are left out. See
+    window_arm_units, window_experiment_units: the marts and the cards, constant time in the
+    data's size), and the latency quantile test comes from latency_buckets (the histogram). With
+    per-unit rows (one row per experiment x variant x unit with the columns of
+    unit_daily_statistics summed and pre_<column>: any caller holding unit totals, e.g. the
+    tests' hand-made units) it computes those three itself with var_samp / covar_samp, and the
+    exact quantile test (percentile_cont) from latency_observations, one row per generation.
+    metric_names (default all) limits the ratio metrics computed; without latency_observations
+    or latency_buckets the quantile metrics are left out. See
     macros/statistics/_statistics.yml and the variant_significance docs for the method, the
     families, the decision basis and the gates.
 
@@ -112,39 +111,6 @@ diversity_score diversity
         {%- endif -%}
         {{ name }} {{ guardrail.worse_when }} {{ guardrail.relative_margin }}
 {% endfor -%}
-{%- endmacro %}
-
-
-{% macro unit_window_totals(unit_daily_statistics, pre_period=none) -%}
-    {%- set columns = statistics_total_columns().split() -%}
-    select
-        window_totals.*,
-        {%- for column in statistics_pre_period_columns().split() %}
-        {% if pre_period -%}
-            coalesce({{ pre_period }}.pre_{{ column }}, 0.0)
-        {%- else -%}
-            0.0
-        {%- endif %} as pre_{{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from (
-        select
-            {{ unit_daily_statistics }}.experiment_id,
-            {{ unit_daily_statistics }}.variant_id,
-            {{ unit_daily_statistics }}.unit_id,
-            min({{ unit_daily_statistics }}.metric_date) as first_metric_date,
-            max({{ unit_daily_statistics }}.metric_date) as last_metric_date,
-            {%- for column in columns %}
-            sum({{ unit_daily_statistics }}.{{ column }}) as {{ column }}{{ ',' if not loop.last }}
-            {%- endfor %}
-        from {{ unit_daily_statistics }}
-        group by 1, 2, 3
-    ) as window_totals
-    {%- if pre_period %}
-    left join {{ pre_period }}
-        on
-            window_totals.experiment_id = {{ pre_period }}.experiment_id
-            and window_totals.unit_id = {{ pre_period }}.unit_id
-    {%- endif %}
 {%- endmacro %}
 
 

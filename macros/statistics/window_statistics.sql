@@ -89,6 +89,11 @@
     - pairs_in_window: arm_day_pair_statistics rows whose metric_date passed the window's
       filters (the caller's CTE); the pairs with paired_metric_date in the window too are kept;
     - pairs, entries, unit_daily_statistics, pre_period: the relations (refs);
+      unit_daily_statistics none: the whole history (pairs_in_window is every row of pairs; the
+      marts variant_significance and experiment_power). Every day with data is then in the
+      window, so there are no gaps and a unit enters on its first day of all (previous day
+      null): the CTEs for gaps and the per-unit fallback are left out and nothing is joined to
+      find a unit's entry;
     ending in three CTEs that significance_ctes and power_ctes read:
     - window_arm_units (experiment_id, variant_id, unit_count, first_metric_date, last_metric_date);
     - window_experiment_units (experiment_id, unit_count, first_metric_date, last_metric_date):
@@ -97,7 +102,8 @@
       metric: units, totals, means, sample variances and covariances), computed in numeric from
       exact sums, then float8.
 #}
-{% macro window_statistics_ctes(pairs_in_window, pairs, entries, unit_daily_statistics, pre_period, metric_names=none) -%}
+{% macro window_statistics_ctes(pairs_in_window, pairs, entries, unit_daily_statistics=none, pre_period=none, metric_names=none) -%}
+{%- set whole_history = unit_daily_statistics is none -%}
 {%- set use_cuped = var('statistics_cuped', true) -%}
 {%- set metrics = [] -%}
 {%- for line in window_statistics_metrics(metric_names).split('\n') if line.strip() -%}
@@ -145,15 +151,42 @@ window_pair_sums as (
         {%- endfor %}
 
     from {{ pairs_in_window }} as window_pairs
+    {%- if not whole_history %}
     inner join window_days as paired_days
         on
             window_pairs.experiment_id = paired_days.experiment_id
             and window_pairs.variant_id = paired_days.variant_id
             and window_pairs.paired_metric_date = paired_days.metric_date
+    {%- endif %}
 
     group by 1, 2
 
 ),
+
+{%- if whole_history %}
+{#- the whole history: a unit enters on its first day in the arm / in the experiment -#}
+window_unit_entries as (
+
+    select
+        experiment_id,
+        variant_id,
+        metric_date,
+        unit_count,
+        previous_metric_date is null as is_arm_entry,
+        previous_experiment_metric_date is null as is_experiment_entry,
+        {%- for column in pre_columns %}
+        pre_{{ column }},
+        {%- endfor %}
+        {%- for line in window_statistics_entry_products().strip().split('\n') %}
+        {{ line.split()[0] }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from {{ entries }}
+
+    where previous_metric_date is null or previous_experiment_metric_date is null
+
+),
+{%- else %}
 
 {#- Some arm's days with data inside the window's span left out (an "exclude" date filter):
     units are then counted per unit (window_unit_fallback) -#}
@@ -298,6 +331,7 @@ window_unit_entries as (
     select * from window_unit_fallback
 
 ),
+{%- endif %}
 
 window_arm_units as (
 
@@ -313,7 +347,7 @@ window_arm_units as (
         select
             experiment_id,
             variant_id,
-            sum(unit_count) as unit_count
+            cast(sum(unit_count) as bigint) as unit_count
         from window_unit_entries
         where is_arm_entry
         group by 1, 2
@@ -338,7 +372,7 @@ window_experiment_units as (
     inner join (
         select
             experiment_id,
-            sum(unit_count) as unit_count
+            cast(sum(unit_count) as bigint) as unit_count
         from window_unit_entries
         where is_experiment_entry
         group by 1

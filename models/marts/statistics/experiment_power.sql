@@ -1,14 +1,15 @@
 {#
     Power and time to decision of every running experiment's primary metric, per treatment
-    variant, over its whole history (macro power_ctes, shared with the Metabase card
+    variant, over its whole history, from the card tables as variant_significance
+    (window_statistics_ctes' whole-history mode; macro power_ctes, shared with the Metabase card
     variant_performance__power_and_time_to_decision, any window).
 #}
 
 with
 
-unit_daily_statistics as (
+arm_day_pair_statistics as (
 
-    select * from {{ ref('unit_daily_statistics') }}
+    select * from {{ ref('arm_day_pair_statistics') }}
 
 ),
 
@@ -24,27 +25,9 @@ experiments as (
 
 ),
 
-unit_window_totals as (
+{#- only window_arm_units is read (the units and days per arm); the other CTEs are not computed -#}
+{{ window_statistics_ctes('arm_day_pair_statistics', ref('arm_day_pair_statistics'), ref('arm_day_unit_entries')) }},
 
-    {{ unit_window_totals('unit_daily_statistics') }}
-
-),
-
-arm_units as (
-
-    select
-        experiment_id,
-        variant_id,
-        count(*) as unit_count,
-        min(first_metric_date) as first_metric_date,
-        max(last_metric_date) as last_metric_date
-
-    from unit_window_totals
-
-    group by 1, 2
-
-),
-
-{{ power_ctes('variant_significance', 'arm_units', 'experiments') }}
+{{ power_ctes('variant_significance', 'window_arm_units', 'experiments') }}
 
 select * from power_results

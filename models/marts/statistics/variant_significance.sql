@@ -1,22 +1,23 @@
 {#
     Significance of every treatment variant against its experiment's control, per metric, over
-    each experiment's whole history. The computation is the macro significance_ctes, shared
-    with the Metabase card analyses/dashboards/variant_performance/statistical_significance.sql.
+    each experiment's whole history. The same macros as the Metabase card
+    analyses/dashboards/variant_performance/statistical_significance.sql over every day
+    (window_statistics_ctes in its whole-history mode, then significance_ctes), so the card with
+    no filter equals this mart row for row. Both read the card tables (arm_day_pair_statistics,
+    arm_day_unit_entries, arm_day_pair_latency_buckets), never the unit-days or the generations:
+    the build costs O(arms x days^2 x latency buckets), not O(events) (issue #11). The latency
+    quantiles (p50/p95/p99) come from the mergeable latency histogram, each within one bucket
+    (1.005 %) of the exact percentile_cont (analyses/dashboards/README.md "The latency quantile
+    test over any window").
     On Spark the one query resolves within the analyzer's default 100 iterations (README
     "Running on Apache Spark"; macros/statistics/distribution_functions.sql).
 #}
 
 with
 
-unit_daily_statistics as (
+arm_day_pair_statistics as (
 
-    select * from {{ ref('unit_daily_statistics') }}
-
-),
-
-unit_pre_period_statistics as (
-
-    select * from {{ ref('unit_pre_period_statistics') }}
+    select * from {{ ref('arm_day_pair_statistics') }}
 
 ),
 
@@ -32,33 +33,15 @@ experiments as (
 
 ),
 
-generations as (
+{{ window_statistics_ctes('arm_day_pair_statistics', ref('arm_day_pair_statistics'), ref('arm_day_unit_entries')) }},
 
-    select * from {{ ref('generations') }}
+window_latency_buckets as (
 
-),
-
-latency_observations as (
-
-    select
-        experiment_id,
-        variant_id,
-        unit_id,
-        latency_ms
-
-    from generations
-
-    where latency_ms is not null
+    {{ window_latency_bucket_sums(ref('arm_day_pair_latency_buckets')) }}
 
 ),
 
-unit_window_totals as (
-
-    {{ unit_window_totals('unit_daily_statistics', 'unit_pre_period_statistics') }}
-
-),
-
-{{ significance_ctes('unit_window_totals', 'variants', 'experiments', 'latency_observations') }},
+{{ significance_ctes(none, 'variants', 'experiments', latency_buckets='window_latency_buckets') }},
 
 variant_significance as (
 
