@@ -37,22 +37,18 @@ from .conftest import SPARK_DEMO_END_AT, SparkDbt
 # fails the test.
 WAITING_ON_SPARK = {
     "statistical_significance": "fails Spark's analysis (FAILS_SPARK_ANALYSIS)",
-    "variant_performance__power_and_time_to_decision": "fails Spark's analysis "
-    "(FAILS_SPARK_ANALYSIS)",
 }
 # Left out by name although the folder builds every model they read, with the cause (README
-# "Running on Apache Spark"); not compared or published until it is ported. Both Variant
+# "Running on Apache Spark"); not compared or published until it is ported. The Variant
 # Performance cards render window_statistics_ctes and significance_ctes (Power and Time to
 # Decision also power_ctes) as one query, and Spark inlines every CTE into every reference: the
 # plan was too large to analyse in this folder's 2 GB session (OutOfMemoryError). The shared
 # macros now read each multiplying CTE once (table references after inlining 880 -> 134 and
-# 645 -> 117): Statistical Significance then analyses in 2 GB and returns PostgreSQL's rows, but
-# ran 230 s to execute (load 4-6, 2026-12-02; alone at load 2-3 its execution ran out of heap:
-# 588 broadcast hash tables of a 64 MB page each). Power and Time to Decision runs in the session
-# (alone 68 s) but differs from PostgreSQL by 1.5e-8 relative (mde_absolute): Spark keeps 6
-# decimal places in window_arm_metric_statistics' decimal(38,18) divisions (README).
+# 645 -> 117), and the window's means and variances are computed in double on Spark (decimal
+# division kept 6 places): Power and Time to Decision is compared (alone 68 s in 2 GB, load 2-3).
+# Statistical Significance analyses in 2 GB but its execution runs out of heap alone at load
+# 2-3 (588 broadcast hash tables of a 64 MB page each; 230 s when it did not, load 4-6).
 FAILS_SPARK_ANALYSIS = {
-    "variant_performance__power_and_time_to_decision",
     "statistical_significance",
 }
 # The queries that return no rows on the test data at its end, with the reason (an alert returns
