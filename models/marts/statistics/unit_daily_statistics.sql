@@ -2,8 +2,8 @@
     Per experiment x variant x unit x UTC day of the generation: the additive sufficient
     statistics of every ratio metric (STATISTICS.md §1). The card tables arm_day_pair_statistics
     and arm_day_unit_entries are built from these rows (per unit first: daily results are never
-    combined), and every significance table from them. Incremental like `generations`, which it reads: a run replaces the
-    UTC days int_event_log_days rebuilds.
+    combined), and every significance table from them. Incremental like `generations`, which it
+    reads: a run replaces the UTC days int_event_log_days rebuilds.
     Float sums go through numeric: exact whatever the row order, so an incremental run and a
     full refresh give bit-identical rows.
 #}
