@@ -114,10 +114,12 @@ lint: install
 test: lint browser
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
-# make bench [TARGET=spark]: TARGET=spark measures a local Spark beside PostgreSQL, on the same
-# data set in the same run (README "Benchmark")
+# make bench [TARGET=spark] [APPEND_EVENTS=N]: TARGET=spark measures a local Spark beside
+# PostgreSQL, on the same data set in the same run; APPEND_EVENTS fixes the appended day's size
+# (default: the data set's own daily rate) (README "Benchmark")
 bench: install
-	$(BIN)/experiment-analytics bench --events $(EVENTS) $(if $(filter spark,$(TARGET)),--target spark)
+	$(BIN)/experiment-analytics bench --events $(EVENTS) $(if $(filter spark,$(TARGET)),--target spark) \
+		$(if $(APPEND_EVENTS),--append-events $(APPEND_EVENTS))
 
 # Without METABASE_URL, publish to the local stand-in (`make metabase-double`, its default key).
 ifeq ($(METABASE_URL),)

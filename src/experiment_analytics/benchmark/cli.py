@@ -26,9 +26,9 @@ def _bench(args: argparse.Namespace) -> None:
     if args.target == "spark":
         from experiment_analytics.benchmark.spark import run_spark_benchmark
 
-        results = run_spark_benchmark(args.events, seed=args.seed)
+        results = run_spark_benchmark(args.events, seed=args.seed, append_events=args.append_events)
     else:
-        results = (run_benchmark(args.events, seed=args.seed),)
+        results = (run_benchmark(args.events, seed=args.seed, append_events=args.append_events),)
     for result in results:
         print(summary_line(result))
         if not args.no_report:
@@ -46,6 +46,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     bench.add_argument("--events", type=int, default=1_000_000, help="(default: %(default)s)")
     bench.add_argument("--seed", type=int, default=42, help="(default: %(default)s)")
+    bench.add_argument(
+        "--append-events",
+        type=int,
+        help="about this many events on the appended day (default: the data set's own daily "
+        "rate, --events / 30); a fixed size compares the incremental build over histories of "
+        "different sizes",
+    )
     bench.add_argument(
         "--target",
         choices=("postgres", "spark"),

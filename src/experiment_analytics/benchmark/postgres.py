@@ -6,7 +6,8 @@ more day of events (late events of earlier days included); incremental `dbt buil
 dashboard card and alert query with the dashboards' default filters, each timed (the SQL the
 publisher pushes, compiled by dbt; filters substituted as Metabase does); and a baseline, one
 hand-written statement computing per-variant-per-day aggregates with latency percentiles in a
-single pass over exp.events. `snapshot` (the Spark benchmark's) is called with the data set
+single pass over exp.events. The appended day has the data set's own daily rate unless
+`append_events` fixes its size. `snapshot` (the Spark benchmark's) is called with the data set
 after the generation and after the append, outside every timed step.
 """
 
@@ -71,10 +72,18 @@ def run_benchmark(
     seed: int = 42,
     workdir: Path | None = None,
     snapshot: Snapshot | None = None,
+    append_events: int | None = None,
 ) -> BenchmarkResult:
-    """Run every step on a fresh embedded server and return the timings (see module doc)."""
+    """Run every step on a fresh embedded server and return the timings (see module doc).
+
+    `append_events`: the appended day holds about this many events instead of the data set's
+    own daily rate (events / 30), so runs over histories of different sizes append the same
+    day (BENCHMARKS.md, "Incremental cost against the history's size").
+    """
     if events < 1000:
         raise BenchmarkError(f"--events must be at least 1000, got {events}")
+    if append_events is not None and append_events < 1:
+        raise BenchmarkError(f"--append-events must be at least 1, got {append_events}")
     own_workdir = workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="ea-bench-")) if workdir is None else workdir
     pgdata = workdir / "pgdata"
@@ -103,7 +112,14 @@ def run_benchmark(
         full_nodes = node_times(dbt_target)
         appended, append_seconds = timed(
             "append one day",
-            lambda: append_days(settings, events=events, seed=seed, end_at=end_at, days=1),
+            lambda: append_days(
+                settings,
+                events=events,
+                seed=seed,
+                end_at=end_at,
+                days=1,
+                day_events=append_events,
+            ),
         )
         if snapshot:
             snapshot(settings, "appended")

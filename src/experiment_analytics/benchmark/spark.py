@@ -74,13 +74,17 @@ class _Exports:
         self.tables = list(counts)
 
 
-def run_spark_benchmark(events: int, seed: int = 42) -> tuple[BenchmarkResult, BenchmarkResult]:
+def run_spark_benchmark(
+    events: int, seed: int = 42, append_events: int | None = None
+) -> tuple[BenchmarkResult, BenchmarkResult]:
     """PostgreSQL's figures and Spark's, on the same data set (module doc)."""
     workdir = Path(tempfile.mkdtemp(prefix="ea-bench-spark-"))
     exports = _Exports(workdir)
     previous_spark_dir = os.environ.get(SPARK_DIR_ENV)
     try:
-        postgres = run_benchmark(events, seed, workdir, snapshot=exports)
+        postgres = run_benchmark(
+            events, seed, workdir, snapshot=exports, append_events=append_events
+        )
         # the dbt subprocesses and this process's Spark session use the run's own catalogue
         os.environ[SPARK_DIR_ENV] = str(workdir / "spark")
         spark = _measure_spark(workdir, exports, postgres)

@@ -33,6 +33,8 @@ def parse_end_at(text: str) -> datetime:
 def _generate(args: argparse.Namespace) -> None:
     settings = ConnectionSettings.from_env()
     end_at = parse_end_at(args.end_at) if args.end_at else default_end_at()
+    if args.append_day_events is not None and not args.append_days:
+        raise DemoDataError("--append-day-events goes with --append-days")
     if args.append_days:
         if not args.end_at:
             raise DemoDataError("--append-days needs the --end-at the data set was generated with")
@@ -42,6 +44,7 @@ def _generate(args: argparse.Namespace) -> None:
             seed=args.seed,
             end_at=end_at,
             days=args.append_days,
+            day_events=args.append_day_events,
             allow_other_server=args.allow_other_server,
         )
         print(
@@ -88,6 +91,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=0,
         help="instead of generating: add this many days after --end-at to the data set made "
         "with the same --events/--seed/--end-at (late events included)",
+    )
+    gen.add_argument(
+        "--append-day-events",
+        type=int,
+        help="with --append-days: about this many events on each new day (default: the data "
+        "set's own daily rate, --events / 30)",
     )
     gen.add_argument(
         "--allow-other-server",

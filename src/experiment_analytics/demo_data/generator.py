@@ -178,19 +178,26 @@ def append_days(
     seed: int,
     end_at: datetime,
     days: int = 1,
+    day_events: int | None = None,
     allow_other_server: bool = False,
 ) -> GenerationResult:
     """Move the end of a data set made by `generate(events, seed, end_at)` forward by `days`.
 
     Stores the new days' events and the late events of earlier days that arrived in between,
-    and recomputes the metric aggregates of the days they touch.
+    and recomputes the metric aggregates of the days they touch. `day_events`: about this many
+    events on each new day instead of the data set's own daily rate (events / 30 days); the
+    late events of the earlier days are the same either way.
     """
     _validate(events, seed, end_at)
     ensure_project_server(settings, "append demo data", allow_other_server=allow_other_server)
     if days < 1:
         raise DemoDataError(f"--append-days must be at least 1, got {days}")
+    if day_events is not None and day_events < 1:
+        raise DemoDataError(f"--append-day-events must be at least 1, got {day_events}")
     started = time.perf_counter()
     plan = make_plan(events, end_at)
+    if day_events is not None:
+        plan = plan.with_appended_day_events(day_events)
     new_end = end_at + days * DAY
     conn = _open(settings)
     try:

@@ -9,7 +9,7 @@ a day after the end reuses exactly the same users and numbering.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from experiment_analytics.demo_data.scenario import (
@@ -70,6 +70,18 @@ class Plan:
     generations_per_day: float
     user_pool: int
     windows: dict[int, ExperimentWindow]
+    # The rate of the days after the history (appended days); None: the history's own rate.
+    appended_generations_per_day: float | None = None
+
+    def with_appended_day_events(self, day_events: int) -> Plan:
+        """This plan with about `day_events` events on each day after the history.
+
+        The history's days, users and units stay exactly as they are (the same rows are drawn
+        for them): only the traffic of the appended days changes. The benchmark appends a day of
+        a fixed size to histories of different sizes this way (BENCHMARKS.md).
+        """
+        per_day = day_events / (1 + expected_outcome_share())
+        return replace(self, appended_generations_per_day=per_day)
 
     def day_start(self, day_index: int) -> datetime:
         return self.history_start + day_index * DAY
@@ -101,7 +113,10 @@ class Plan:
                 overlaps.append((experiment, lo, hi, weight))
         if not overlaps:
             return []
-        total = round(self.generations_per_day * WEEKDAY_WEIGHTS[start.weekday()])
+        rate = self.generations_per_day
+        if day_index >= HISTORY_DAYS and self.appended_generations_per_day is not None:
+            rate = self.appended_generations_per_day
+        total = round(rate * WEEKDAY_WEIGHTS[start.weekday()])
         counts = _largest_remainder(total, [weight for *_, weight in overlaps])
         slices = []
         for (experiment, lo, hi, _), count in zip(overlaps, counts, strict=True):

@@ -74,6 +74,7 @@ def test_append_twice_over_the_same_end_is_refused(appended):
         (["--seed", "-1"], "--seed must be between"),
         (["--end-at", "yesterday"], "--end-at must be an ISO 8601 timestamp"),
         (["--append-days", "1"], "--append-days needs the --end-at"),
+        (["--append-day-events", "5000"], "--append-day-events goes with --append-days"),
     ],
 )
 def test_cli_rejects_bad_input_with_a_clear_message(argv, message, capsys, monkeypatch):
@@ -110,3 +111,24 @@ def test_cli_loads_a_data_set(new_database, capsys, monkeypatch):
     )
     out = capsys.readouterr().out
     assert "loaded" in out and "ending 2026-11-20 12:00Z" in out
+
+
+def test_append_of_a_fixed_size_day_keeps_the_late_events_of_earlier_days(appended, make_demo):
+    """--append-day-events: the new day holds about that many events (here a quarter of the
+    data set's own day), and the late events of the earlier days are the same rows as with
+    the data set's own rate (the benchmark appends one day size to histories of any size)."""
+    sql, _, _ = appended
+    own_day = sql.scalar("select count(*) from exp.events where occurred_at >= %s", (END_AT,))
+    small = make_demo(events=SMALL, seed=3, end_at=END_AT)
+    result = append_days(
+        small.settings, events=SMALL, seed=3, end_at=END_AT, days=1, day_events=own_day // 4
+    )
+    new_day = small.scalar("select count(*) from exp.events where occurred_at >= %s", (END_AT,))
+    assert result.events > new_day and new_day == pytest.approx(own_day / 4, rel=0.15)
+    earlier = (
+        "select id, request_id, event_type, occurred_at, received_at from exp.events"
+        " where occurred_at < %s order by id"
+    )
+    assert small(earlier, (END_AT,)) == sql(earlier, (END_AT,))
+    with pytest.raises(DemoDataError, match="at least 1"):
+        append_days(small.settings, events=SMALL, seed=3, end_at=END_AT, days=1, day_events=0)
