@@ -181,51 +181,6 @@ significance_unit_metric_values as (
 
 ),
 
-window_arm_metric_statistics as (
-
-    select
-        experiment_id,
-        variant_id,
-        metric_name,
-        count(*) as unit_count,
-        sum(numerator_value) as numerator_total,
-        sum(denominator_value) as denominator_total,
-        avg(numerator_value) as numerator_mean,
-        avg(denominator_value) as denominator_mean,
-        var_samp(numerator_value) as numerator_variance,
-        var_samp(denominator_value) as denominator_variance,
-        covar_samp(numerator_value, denominator_value) as numerator_denominator_covariance,
-        avg(pre_numerator_value) as pre_numerator_mean,
-        avg(pre_denominator_value) as pre_denominator_mean,
-        var_samp(pre_numerator_value) as pre_numerator_variance,
-        var_samp(pre_denominator_value) as pre_denominator_variance,
-        covar_samp(pre_numerator_value, pre_denominator_value) as pre_numerator_denominator_covariance,
-        covar_samp(numerator_value, pre_numerator_value) as numerator_pre_numerator_covariance,
-        covar_samp(numerator_value, pre_denominator_value) as numerator_pre_denominator_covariance,
-        covar_samp(denominator_value, pre_numerator_value) as denominator_pre_numerator_covariance,
-        covar_samp(denominator_value, pre_denominator_value) as denominator_pre_denominator_covariance
-
-    from significance_unit_metric_values
-
-    group by 1, 2, 3
-
-),
-
-window_arm_units as (
-
-    select
-        experiment_id,
-        variant_id,
-        count(distinct unit_id) as unit_count,
-        min(first_metric_date) as first_metric_date,
-        max(last_metric_date) as last_metric_date
-
-    from {{ unit_totals }}
-
-    group by 1, 2
-
-),
-
 window_experiment_units as (
 
     select
@@ -237,6 +192,72 @@ window_experiment_units as (
     from {{ unit_totals }}
 
     group by 1
+
+),
+
+window_arm_units as (
+
+    select
+        arm_units.experiment_id,
+        arm_units.variant_id,
+        arm_units.unit_count,
+        arm_units.first_metric_date,
+        arm_units.last_metric_date,
+        window_experiment_units.unit_count as experiment_unit_count,
+        window_experiment_units.first_metric_date as experiment_first_metric_date,
+        window_experiment_units.last_metric_date as experiment_last_metric_date
+
+    from (
+        select
+            experiment_id,
+            variant_id,
+            count(distinct unit_id) as unit_count,
+            min(first_metric_date) as first_metric_date,
+            max(last_metric_date) as last_metric_date
+        from {{ unit_totals }}
+        group by 1, 2
+    ) as arm_units
+    inner join window_experiment_units
+        on arm_units.experiment_id = window_experiment_units.experiment_id
+
+),
+
+window_arm_metric_statistics as (
+
+    select
+        arm_statistics.*,
+        window_experiment_units.unit_count as experiment_unit_count,
+        window_experiment_units.last_metric_date as experiment_last_metric_date
+
+    from (
+        select
+            experiment_id,
+            variant_id,
+            metric_name,
+            count(*) as unit_count,
+            sum(numerator_value) as numerator_total,
+            sum(denominator_value) as denominator_total,
+            avg(numerator_value) as numerator_mean,
+            avg(denominator_value) as denominator_mean,
+            var_samp(numerator_value) as numerator_variance,
+            var_samp(denominator_value) as denominator_variance,
+            covar_samp(numerator_value, denominator_value) as numerator_denominator_covariance,
+            avg(pre_numerator_value) as pre_numerator_mean,
+            avg(pre_denominator_value) as pre_denominator_mean,
+            var_samp(pre_numerator_value) as pre_numerator_variance,
+            var_samp(pre_denominator_value) as pre_denominator_variance,
+            covar_samp(pre_numerator_value, pre_denominator_value) as pre_numerator_denominator_covariance,
+            covar_samp(numerator_value, pre_numerator_value) as numerator_pre_numerator_covariance,
+            covar_samp(numerator_value, pre_denominator_value) as numerator_pre_denominator_covariance,
+            covar_samp(denominator_value, pre_numerator_value) as denominator_pre_numerator_covariance,
+            covar_samp(denominator_value, pre_denominator_value) as denominator_pre_denominator_covariance
+
+        from significance_unit_metric_values
+
+        group by 1, 2, 3
+    ) as arm_statistics
+    inner join window_experiment_units
+        on arm_statistics.experiment_id = window_experiment_units.experiment_id
 
 ),
 {%- endif %}
@@ -317,7 +338,9 @@ significance_ratio_arm_estimates as (
                     + arm_value * covariate_value * denominator_pre_denominator_covariance
                 ) / (denominator_mean * pre_denominator_mean)
         end as covariate_unit_covariance,
-        true as uses_t_distribution
+        true as uses_t_distribution,
+        experiment_unit_count,
+        experiment_last_metric_date
 
     from significance_ratio_arm_moments
 
@@ -406,6 +429,9 @@ significance_quantile_sigmas as (
         quantile_values.observation_count,
         count(*) as unit_count,
         {%- for quantile in quantiles %}
+        max(quantile_values.quantile_value_{{ loop.index }}) as quantile_value_{{ loop.index }},
+        {%- endfor %}
+        {%- for quantile in quantiles %}
         sqrt(
             {{ ratio_metric_unit_variance(
                 'avg(indicators.below_count_' ~ loop.index ~ ')',
@@ -434,6 +460,7 @@ significance_quantile_bounds as (
     select
         ranks.experiment_id,
         ranks.variant_id,
+        {{ significance_quantile_carried('ranks', quantiles) }},
         {%- for quantile in quantiles %}
         max(case when ranked.latency_rank = ranks.lower_rank_{{ loop.index }} then ranked.latency_ms end)
             as lower_value_{{ loop.index }},
@@ -563,6 +590,9 @@ significance_quantile_unit_sums as (
         thresholds.unit_count,
         cast(thresholds.total_pair_products as {{ sql_type('numeric') }}) as sum_nn,
         {%- for quantile in quantiles %}
+        max(thresholds.quantile_value_{{ loop.index }}) as quantile_value_{{ loop.index }},
+        {%- endfor %}
+        {%- for quantile in quantiles %}
         cast(max(case when cumulated.latency_bucket <= thresholds.threshold_bucket_{{ loop.index }}
             then cumulated.rank_through end) as {{ sql_type('numeric') }}) as sum_b_{{ loop.index }},
         cast(max(case when cumulated.latency_bucket <= thresholds.threshold_bucket_{{ loop.index }}
@@ -589,6 +619,9 @@ significance_quantile_sigmas as (
         observation_count,
         unit_count,
         {%- for quantile in quantiles %}
+        quantile_value_{{ loop.index }},
+        {%- endfor %}
+        {%- for quantile in quantiles %}
         case when unit_count >= 2 then sqrt(cast(
             {{ ratio_metric_unit_variance(
                 'sum_b_' ~ loop.index ~ ' / unit_count',
@@ -611,6 +644,7 @@ significance_quantile_bounds as (
     select
         ranks.experiment_id,
         ranks.variant_id,
+        {{ significance_quantile_carried('ranks', quantiles) }},
         {%- for quantile in quantiles %}
         {{ latency_bucket_order_statistic('ranks.lower_rank_' ~ loop.index) }} as lower_value_{{ loop.index }},
         {{ latency_bucket_order_statistic('ranks.upper_rank_' ~ loop.index) }} as upper_value_{{ loop.index }}{{ ',' if not loop.last }}
@@ -649,18 +683,21 @@ significance_quantile_arm_estimates as (
         cast(null as {{ sql_type('double precision') }}) as covariate_value,
         cast(null as {{ sql_type('double precision') }}) as covariate_unit_variance,
         cast(null as {{ sql_type('double precision') }}) as covariate_unit_covariance,
-        false as uses_t_distribution
+        false as uses_t_distribution,
+        {#- the experiment's coverage is on its ratio rows (every arm in the window has them) #}
+        cast(null as bigint) as experiment_unit_count,
+        cast(null as date) as experiment_last_metric_date
 
     from (
         select
-            ranks.experiment_id,
-            ranks.variant_id,
+            bounds.experiment_id,
+            bounds.variant_id,
             levels.metric_name,
-            ranks.unit_count,
-            ranks.observation_count * 1.0 as denominator_total,
+            bounds.unit_count,
+            bounds.observation_count * 1.0 as denominator_total,
             case levels.level_index
                 {%- for quantile in quantiles %}
-                when {{ loop.index }} then quantile_values.quantile_value_{{ loop.index }}
+                when {{ loop.index }} then bounds.quantile_value_{{ loop.index }}
                 {%- endfor %}
             end as arm_value,
             case levels.level_index
@@ -669,15 +706,10 @@ significance_quantile_arm_estimates as (
                 {%- endfor %}
             end as interval_width,
             critical_values.normal_critical_value
-        from significance_quantile_ranks as ranks
-        inner join significance_quantile_values as quantile_values
-            on
-                ranks.experiment_id = quantile_values.experiment_id
-                and ranks.variant_id = quantile_values.variant_id
-        inner join significance_quantile_bounds as bounds
-            on
-                ranks.experiment_id = bounds.experiment_id
-                and ranks.variant_id = bounds.variant_id
+        from significance_quantile_bounds as bounds
+        {#- the constant critical value read twice (here and in significance_quantile_ranks):
+            PostgreSQL then computes it once (a CTE read once is inlined, and the quantile's
+            function was called for every bucket row); on Spark a copy is a constant, no scan #}
         cross join significance_critical_values as critical_values
         cross join (
             values
@@ -713,69 +745,32 @@ significance_arm_estimates as (
 significance_arm_unit_counts as (
 
     select
-        {{ variants }}.experiment_id,
-        {{ variants }}.variant_id,
-        {{ variants }}.allocation,
-        coalesce(window_arm_units.unit_count, 0) as unit_count
+        experiment_id,
+        variant_id,
+        allocation,
+        unit_count
 
-    from {{ variants }}
-    left join window_arm_units
-        on {{ variants }}.variant_id = window_arm_units.variant_id
+    {#- the experiments with units in the window: those with an arm in window_arm_units (a window
+        function over the join, not a second reference to the window's units) #}
+    from (
+        select
+            {{ variants }}.experiment_id,
+            {{ variants }}.variant_id,
+            {{ variants }}.allocation,
+            coalesce(window_arm_units.unit_count, 0) as unit_count,
+            count(window_arm_units.variant_id) over (partition by {{ variants }}.experiment_id) as window_arm_count
+        from {{ variants }}
+        left join window_arm_units
+            on {{ variants }}.variant_id = window_arm_units.variant_id
+    ) as arms
 
-    where {{ variants }}.experiment_id in (select window_experiment_units.experiment_id from window_experiment_units)
+    where window_arm_count > 0
 
 ),
 
 significance_sample_ratio_mismatch as (
 
     {{ sample_ratio_mismatch_test('significance_arm_unit_counts') }}
-
-),
-
-{#
-    The decision basis per experiment: fixed horizon once the analysed data reaches the planned
-    end (its last day is on or after the planned end's UTC day) or holds the planned number of
-    units; sequential (anytime-valid) before that and for experiments without a plan.
-#}
-significance_decision_bases as (
-
-    select
-        coverage.experiment_id,
-        {{ experiments }}.primary_metric_name,
-        case
-            when
-                {{ experiments }}.planned_end_date is not null
-                and coverage.last_metric_date >= {{ experiments }}.planned_end_date
-                then 'fixed_horizon'
-            when
-                {{ experiments }}.planned_unit_count is not null
-                and coverage.analysed_unit_count >= {{ experiments }}.planned_unit_count
-                then 'fixed_horizon'
-            else 'sequential'
-        end as decision_basis,
-        case
-            when
-                {{ experiments }}.planned_end_date is not null
-                and coverage.last_metric_date >= {{ experiments }}.planned_end_date
-                then 'planned_end_reached'
-            when
-                {{ experiments }}.planned_unit_count is not null
-                and coverage.analysed_unit_count >= {{ experiments }}.planned_unit_count
-                then 'planned_units_reached'
-            when {{ experiments }}.planned_end_date is not null or {{ experiments }}.planned_unit_count is not null
-                then 'before_planned_end'
-            else 'no_plan'
-        end as decision_basis_reason
-
-    from (
-        select
-            experiment_id,
-            last_metric_date,
-            unit_count as analysed_unit_count
-        from window_experiment_units
-    ) as coverage
-    left join {{ experiments }}
-        on coverage.experiment_id = {{ experiments }}.experiment_id
 
 ),
 
@@ -786,11 +781,11 @@ significance_comparisons as (
         treatment_arms.experiment_name,
         treatment_arms.metric_name,
         case
-            when treatment_arms.metric_name = case significance_decision_bases.primary_metric_name
+            when treatment_arms.metric_name = case treatment_arms.primary_metric_name
                 {%- for alias in parsed.aliases %}
                     when '{{ alias[0] }}' then '{{ alias[1] }}'
                 {%- endfor %}
-                    else significance_decision_bases.primary_metric_name
+                    else treatment_arms.primary_metric_name
                 end
                 then 'primary'
             {%- if guardrails %}
@@ -799,8 +794,8 @@ significance_comparisons as (
             {%- endif %}
             else 'secondary'
         end as metric_role,
-        significance_decision_bases.decision_basis,
-        significance_decision_bases.decision_basis_reason,
+        treatment_arms.decision_basis,
+        treatment_arms.decision_basis_reason,
         treatment_arms.control_variant_id as control_variant_id,
         treatment_arms.control_variant_name as control_variant_name,
         treatment_arms.variant_id as treatment_variant_id,
@@ -853,20 +848,60 @@ significance_comparisons as (
         'variant_id', 'variant_name', 'unit_count', 'arm_value', 'unit_variance', 'denominator_total',
         'covariate_value', 'covariate_unit_variance', 'covariate_unit_covariance',
     ] %}
+    {#- The decision basis per experiment: fixed horizon once the analysed data reaches the
+        planned end (its last day is on or after the planned end's UTC day) or holds the planned
+        number of units; sequential (anytime-valid) before that and for experiments without a
+        plan. The experiment's coverage (last day, distinct units: window_arm_units) comes with
+        its arms' ratio rows, as a window function here, not from a CTE of its own (a second
+        reference to the window's units; README "Running on Apache Spark"). #}
     from (
         select
             arms.*,
-            {%- for column in control_columns %}
-            max(case when arms.is_control then arms.{{ column }} end) over arm_metric as control_{{ column }},
-            {%- endfor %}
-            count(case when arms.is_control then 1 end) over arm_metric as control_arm_count
-        from significance_arm_estimates as arms
-        window arm_metric as (partition by arms.experiment_id, arms.metric_name)
+            {{ experiments }}.primary_metric_name,
+            case
+                when
+                    {{ experiments }}.planned_end_date is not null
+                    and arms.coverage_last_metric_date >= {{ experiments }}.planned_end_date
+                    then 'fixed_horizon'
+                when
+                    {{ experiments }}.planned_unit_count is not null
+                    and arms.coverage_unit_count >= {{ experiments }}.planned_unit_count
+                    then 'fixed_horizon'
+                else 'sequential'
+            end as decision_basis,
+            case
+                when
+                    {{ experiments }}.planned_end_date is not null
+                    and arms.coverage_last_metric_date >= {{ experiments }}.planned_end_date
+                    then 'planned_end_reached'
+                when
+                    {{ experiments }}.planned_unit_count is not null
+                    and arms.coverage_unit_count >= {{ experiments }}.planned_unit_count
+                    then 'planned_units_reached'
+                when {{ experiments }}.planned_end_date is not null or {{ experiments }}.planned_unit_count is not null
+                    then 'before_planned_end'
+                else 'no_plan'
+            end as decision_basis_reason
+
+        from (
+            select
+                arms.*,
+                {%- for column in control_columns %}
+                max(case when arms.is_control then arms.{{ column }} end) over arm_metric as control_{{ column }},
+                {%- endfor %}
+                count(case when arms.is_control then 1 end) over arm_metric as control_arm_count,
+                max(arms.experiment_last_metric_date) over arm_experiment as coverage_last_metric_date,
+                max(arms.experiment_unit_count) over arm_experiment as coverage_unit_count
+            from significance_arm_estimates as arms
+            window
+                arm_metric as (partition by arms.experiment_id, arms.metric_name),
+                arm_experiment as (partition by arms.experiment_id)
+        ) as arms
+        left join {{ experiments }}
+            on arms.experiment_id = {{ experiments }}.experiment_id
     ) as treatment_arms
     left join significance_sample_ratio_mismatch
         on treatment_arms.experiment_id = significance_sample_ratio_mismatch.experiment_id
-    left join significance_decision_bases
-        on treatment_arms.experiment_id = significance_decision_bases.experiment_id
 
     where not treatment_arms.is_control and treatment_arms.control_arm_count = 1
 
@@ -1138,13 +1173,16 @@ significance_results as (
     these ranks. `quantiles`: significance_ctes' parsed statistics_quantile_definitions().
 #}
 {% macro significance_quantile_ranks_cte(quantiles) -%}
-significance_quantile_ranks as (
+significance_quantile_ranks as {{ significance_computed_once() }}(
 
     select
         sigmas.experiment_id,
         sigmas.variant_id,
         sigmas.observation_count,
         sigmas.unit_count,
+        {%- for quantile in quantiles %}
+        sigmas.quantile_value_{{ loop.index }},
+        {%- endfor %}
         {%- for quantile in quantiles %}
         greatest(
             1.0,
@@ -1164,4 +1202,46 @@ significance_quantile_ranks as (
     cross join significance_critical_values as critical_values
 
 )
+{%- endmacro %}
+
+
+{#
+    The columns significance_quantile_bounds carries from significance_quantile_ranks (`ranks`:
+    the alias), so that significance_quantile_arm_estimates reads the bounds (and the constant
+    critical value) alone: each step of
+    the quantile test reads the one before it once (Spark inlines every reference to a CTE; the
+    ranks and the quantile values were read twice, README "Running on Apache Spark"). Per-arm
+    constants of the group, so max() is the value itself.
+#}
+{% macro significance_quantile_carried(ranks, quantiles) -%}
+        max({{ ranks }}.unit_count) as unit_count,
+        max({{ ranks }}.observation_count) as observation_count,
+        {%- for quantile in quantiles %}
+        max({{ ranks }}.quantile_value_{{ loop.index }}) as quantile_value_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+{%- endmacro %}
+
+
+{#
+    `materialized ` on PostgreSQL, nothing on Spark: for significance_quantile_ranks, read once
+    (by significance_quantile_bounds, which carries its columns on) so that Spark copies it once.
+    PostgreSQL inlines a CTE read once, and then evaluated each interval rank (a numeric
+    expression of the delta-method sigma) for every latency bucket row of the bounds' join instead
+    of once per arm: variant_significance took 0.38 s instead of 0.21 s on a 200,000-event
+    warehouse. Materialized, PostgreSQL computes it once per arm, as when it was read twice. Spark
+    has no such keyword and needs none (it evaluates the projection once per arm either way).
+#}
+{% macro significance_computed_once() -%}
+    {%- if adapter is defined -%}
+        {{ adapter.dispatch('significance_computed_once', 'experiment_analytics')() }}
+    {%- else -%}
+        {{ default__significance_computed_once() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__significance_computed_once() -%}
+    materialized {# trailing space kept #}
+{%- endmacro %}
+
+{% macro spark__significance_computed_once() -%}
 {%- endmacro %}
