@@ -8,9 +8,11 @@
     significance_ctes(unit_totals, variants, experiments, latency_observations, metric_names,
     latency_buckets): renders the CTEs (no leading `with`, no trailing comma) ending in one named
     `significance_results`. With unit_totals none it reads the per-arm window statistics that
-    macro window_statistics_ctes rendered before it (window_arm_metric_statistics,
-    window_arm_units, window_experiment_units: the marts and the cards, constant time in the
-    data's size), and the latency quantile test comes from latency_buckets (the histogram). With
+    macro window_statistics_ctes rendered before it (window_arm_metric_statistics and
+    window_arm_units, each with the experiment's coverage columns: the marts and the cards,
+    constant time in the data's size; each read as few times as possible, since Spark copies a
+    CTE into every reference), and the latency quantile test comes from latency_buckets (the
+    histogram). With
     per-unit rows (one row per experiment x variant x unit with the columns of
     unit_daily_statistics summed and pre_<column>: any caller holding unit totals, e.g. the
     tests' hand-made units) it computes those three itself with var_samp / covar_samp, and the
