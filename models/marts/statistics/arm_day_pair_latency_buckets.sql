@@ -120,7 +120,11 @@ generations as {{ cte_not_materialized() }} (
 
 {% endif %}
 
-unit_day_buckets as {{ cte_not_materialized() }} (
+{#- On a full refresh not materialized (every generation: PostgreSQL would copy them all first);
+    on an incremental build (the touched units' generations) computed once and read three times:
+    inlined, the touched units and their generations were found again by each reader (at 10M
+    events, BENCHMARKS.md "The incremental build at 10M, node by node") #}
+unit_day_buckets as {% if every_day %}{{ cte_not_materialized() }}{% endif %} (
 
     select
         experiment_id,

@@ -45,6 +45,31 @@ assignment_days as (
 
 ),
 
+{# the activity inside each unit's pre-period: an inner join first (the assignments are the
+    hashed side, the activity is read once), summed per unit; a left join from the assignments
+    to the whole activity would hash the activity instead (at 10M events: 10M rows spilled to
+    disk, 34 s; BENCHMARKS.md "The incremental build at 10M, node by node") #}
+pre_period_activity as (
+
+    select
+        assignment_days.experiment_id,
+        assignment_days.unit_id,
+        {%- for column in columns %}
+            sum(unit_daily_activity.{{ column }}) as pre_{{ column }},
+        {%- endfor %}
+        count(unit_daily_activity.activity_date) as pre_period_active_days
+
+    from assignment_days
+    inner join unit_daily_activity
+        on
+            assignment_days.unit_id = unit_daily_activity.unit_id
+            and assignment_days.assigned_date - {{ pre_period_days }} <= unit_daily_activity.activity_date
+            and assignment_days.assigned_date > unit_daily_activity.activity_date
+
+    group by 1, 2
+
+),
+
 pre_period_totals as (
 
     select
@@ -52,18 +77,15 @@ pre_period_totals as (
         assignment_days.unit_id,
         assignment_days.assigned_date,
         {%- for column in columns %}
-            coalesce(sum(unit_daily_activity.{{ column }}), 0)::{{ sql_type('float8') }} as pre_{{ column }},
+            coalesce(pre_period_activity.pre_{{ column }}, 0)::{{ sql_type('float8') }} as pre_{{ column }},
         {%- endfor %}
-        count(unit_daily_activity.activity_date) as pre_period_active_days
+        coalesce(pre_period_activity.pre_period_active_days, 0) as pre_period_active_days
 
     from assignment_days
-    left join unit_daily_activity
+    left join pre_period_activity
         on
-            assignment_days.unit_id = unit_daily_activity.unit_id
-            and assignment_days.assigned_date - {{ pre_period_days }} <= unit_daily_activity.activity_date
-            and assignment_days.assigned_date > unit_daily_activity.activity_date
-
-    group by 1, 2, 3
+            assignment_days.experiment_id = pre_period_activity.experiment_id
+            and assignment_days.unit_id = pre_period_activity.unit_id
 
 )
 
