@@ -122,8 +122,8 @@ generations as {{ cte_not_materialized() }} (
 
 {#- On a full refresh not materialized (every generation: PostgreSQL would copy them all first);
     on an incremental build (the touched units' generations) computed once and read three times:
-    inlined, the touched units and their generations were found again by each reader (at 10M
-    events, BENCHMARKS.md "The incremental build at 10M, node by node") #}
+    inlined, the touched units and their generations were found again by each reader (10M
+    events: BENCHMARKS.md "Incremental cost against the history's size") #}
 unit_day_buckets as {% if every_day %}{{ cte_not_materialized() }}{% endif %} (
 
     select
